@@ -1,0 +1,92 @@
+import { z } from 'zod';
+
+/** Empty strings in the environment mean "unset", as in most .env tooling. */
+const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
+const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
+const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false', '1', '0'])
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true' || v === '1');
+
+const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+    ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+    PORT: int(3000),
+    HOST: z.string().default('0.0.0.0'),
+    PUBLIC_URL: optionalUrl,
+    DATA_DIR: z.string().default('./data'),
+    DATABASE_URL: optionalString,
+    DATABASE_POOL_SIZE: int(10, 1),
+    JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+    JWT_TTL_SECONDS: int(7 * 24 * 3600, 60),
+    CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+    SIGNUP_CREDITS: int(10),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    AUTH_RATE_LIMIT: int(10, 1),
+    GENERATION_RATE_LIMIT: int(20, 1),
+
+    AI302_API_KEY: optionalString,
+    AI302_BASE_URL: z.url().default('https://api.302.ai'),
+    KLING_ACCESS_KEY: optionalString,
+    KLING_SECRET_KEY: optionalString,
+    KLING_BASE_URL: z.url().default('https://api-singapore.klingai.com'),
+    PROVIDER_TIMEOUT_MS: int(30_000, 100),
+    PROVIDER_CONCURRENCY: int(4, 1),
+    SIMULATOR_DELAY_MS: int(15_000),
+    SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+
+    SYNC_INTERVAL_MS: int(30_000, 100),
+    ARCHIVE_INTERVAL_MS: int(300_000, 100),
+    TASK_TIMEOUT_MS: int(2 * 3600_000, 1000),
+    LEASE_MS: int(120_000, 1000),
+    SYNC_BATCH_SIZE: int(200, 1),
+    ARCHIVE_MAX_BYTES: int(2 * 1024 ** 3, 1),
+
+    STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+    S3_ENDPOINT: optionalUrl,
+    S3_REGION: z.string().default('auto'),
+    S3_BUCKET: optionalString,
+    S3_ACCESS_KEY_ID: optionalString,
+    S3_SECRET_ACCESS_KEY: optionalString,
+    S3_PUBLIC_URL: optionalUrl,
+    S3_FORCE_PATH_STYLE: bool(false),
+  })
+  .superRefine((env, ctx) => {
+    const need = (key: keyof typeof env, why: string) => {
+      if (env[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
+    };
+    if (env.NODE_ENV === 'production') {
+      need('JWT_SECRET', 'when NODE_ENV=production');
+      if (env.ROLE !== 'api') need('CRON_SECRET', 'when NODE_ENV=production');
+    }
+    if (env.STORAGE_DRIVER === 's3') {
+      for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PUBLIC_URL'] as const) {
+        need(key, 'when STORAGE_DRIVER=s3');
+      }
+    }
+    if ((env.KLING_ACCESS_KEY === undefined) !== (env.KLING_SECRET_KEY === undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['KLING_SECRET_KEY'], message: 'KLING_ACCESS_KEY and KLING_SECRET_KEY go together' });
+    }
+  });
+
+export type Env = z.output<typeof envSchema>;
+
+/** The whole configuration, read once from the environment. */
+export type Config = Readonly<Env>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(environment)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return Object.freeze(parsed.data);
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { CATALOG } from './catalog.js';
+
+describe('catalog', () => {
+  it('prices every route as the contract does', () => {
+    const prices = Object.fromEntries(CATALOG.map((p) => [p.path, p.credits]));
+    expect(prices).toEqual({
+      '/api/kling/5s': 1, '/api/kling/10s': 2, '/api/kling/hq/5s': 2, '/api/kling/hq/10s': 4,
+      '/api/kling/i2v/5s': 2, '/api/kling/i2v/10s': 3, '/api/kling/i2v/hq/5s': 4, '/api/kling/i2v/hq/10s': 6,
+      '/api/kling-official/5s': 1, '/api/kling-official/10s': 2, '/api/kling-official/hq/5s': 2, '/api/kling-official/hq/10s': 4,
+      '/api/kling-official/i2v/5s': 2, '/api/kling-official/i2v/10s': 3, '/api/kling-official/i2v/hq/5s': 4, '/api/kling-official/i2v/hq/10s': 6,
+    });
+  });
+
+  it('maps 302.ai routes to the m2v path that fixes duration and quality', () => {
+    const models = CATALOG.filter((p) => p.provider === 'ai302').map((p) => p.model);
+    expect(models).toEqual([
+      'm2v_16_txt2video_5s', 'm2v_16_txt2video_10s', 'm2v_16_txt2video_hq_5s', 'm2v_16_txt2video_hq_10s',
+      'm2v_16_img2video_5s', 'm2v_16_img2video_10s', 'm2v_16_img2video_hq_5s', 'm2v_16_img2video_hq_10s',
+    ]);
+  });
+
+  it('has unique ids and paths', () => {
+    expect(new Set(CATALOG.map((p) => p.id)).size).toBe(CATALOG.length);
+    expect(new Set(CATALOG.map((p) => p.path)).size).toBe(CATALOG.length);
+  });
+});
