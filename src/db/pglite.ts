@@ -1,0 +1,35 @@
+import { PGlite } from '@electric-sql/pglite';
+import type { Db, Queryable, QueryResult } from './db.js';
+
+function wrap(target: Pick<PGlite, 'query' | 'exec'>): Queryable {
+  return {
+    async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
+      const result = await target.query<Row>(sql, params as unknown[]);
+      // PGlite reports affectedRows 0 for a select.
+      return { rows: result.rows, rowCount: Math.max(result.rows.length, result.affectedRows ?? 0) };
+    },
+    async exec(sql: string) {
+      await target.exec(sql);
+    },
+  };
+}
+
+/**
+ * Embedded Postgres. PGlite is one connection: only `transaction` isolates, so never run a manual `begin`
+ * through `query` — every other caller's query would run inside it, with its role.
+ */
+export async function createPgliteDb(dataDir?: string): Promise<Db> {
+  const pglite = await PGlite.create(dataDir);
+  const base = wrap(pglite);
+  return {
+    kind: 'pglite',
+    query: base.query,
+    exec: base.exec,
+    transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))),
+    async listen(channel, onMessage) {
+      const unsubscribe = await pglite.listen(channel, onMessage);
+      return () => unsubscribe();
+    },
+    close: () => pglite.close(),
+  };
+}

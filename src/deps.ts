@@ -1,0 +1,18 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { TokenService } from './auth/tokens.js';
+import type { Clock } from './clock.js';
+import type { Config } from './config.js';
+import type { Db } from './db/db.js';
+import type { VideoProviders } from './providers/video-provider.js';
+import type { ObjectStorage } from './storage/object-storage.js';
+
+/** Everything the HTTP layer, the domain and the jobs are given. Built once, in main or a test. */
+export interface Deps {
+  config: Config;
+  db: Db;
+  tokens: TokenService;
+  providers: VideoProviders;
+  storage: ObjectStorage;
+  clock: Clock;
+  logger: FastifyBaseLogger;
+}

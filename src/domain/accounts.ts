@@ -1,0 +1,38 @@
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/password.js';
+import type { AuthenticatedUser } from '../auth/tokens.js';
+import type { Db } from '../db/db.js';
+import { openCreditAccount } from '../db/queries/credits.js';
+import { EmailTakenError, findUserByEmail, insertUser } from '../db/queries/users.js';
+import { errors } from '../errors.js';
+
+/** Emails are compared as lower-case: one person, one account. */
+export function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+/** Creates an account with its credit account and signup credits, in one transaction. */
+export async function signUp(
+  deps: { db: Db; signupCredits: number },
+  input: { email: string; password: string },
+): Promise<AuthenticatedUser> {
+  const encryptedPassword = await hashPassword(input.password);
+  try {
+    // As the connection's own role, like Supabase's auth server: the API roles have no rights on auth.users.
+    return await deps.db.transaction(async (tx) => {
+      const user = await insertUser(tx, { email: normaliseEmail(input.email), encryptedPassword });
+      await openCreditAccount(tx, user.id, deps.signupCredits);
+      return user;
+    });
+  } catch (error) {
+    if (error instanceof EmailTakenError) throw errors.emailTaken();
+    throw error;
+  }
+}
+
+/** Checks a password; an unknown email and a wrong password fail alike, in about the same time. */
+export async function logIn(deps: { db: Db }, input: { email: string; password: string }): Promise<AuthenticatedUser> {
+  const user = await findUserByEmail(deps.db, normaliseEmail(input.email));
+  const ok = await verifyPassword(input.password, user?.encryptedPassword ?? (await DUMMY_PASSWORD_HASH));
+  if (!user || !ok) throw errors.invalidCredentials();
+  return { id: user.id, email: user.email };
+}

@@ -1,0 +1,145 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { Log } from '../../log.js';
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/db.js';
+import { attachTaskToKey, claimIdempotencyKey } from '../../db/queries/idempotency.js';
+import { failAndRefundTask } from '../../db/queries/refunds.js';
+import { findTaskSubmission, insertPendingStatus, insertTaskDefinition, markSubmitted, type TaskSubmission } from '../../db/queries/tasks.js';
+import { asService, withUserScope } from '../../db/scope.js';
+import { AppError, errors } from '../../errors.js';
+import { ProviderError, type VideoProviders } from '../../providers/video-provider.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import type { Product } from '../catalog.js';
+import { hashGenerationRequest, type GenerationInput } from './request.js';
+import { submitToProvider } from './submit.js';
+
+export interface GenerationDeps {
+  db: Db;
+  providers: VideoProviders;
+  storage: ObjectStorage;
+  clock: Clock;
+  logger: Log;
+  /** Base of the provider callback URLs; unset when the service has no public address. */
+  publicUrl?: string;
+  /** How soon after submission the first status check is due. */
+  firstPollDelayMs: number;
+}
+
+/** How long the sync pass leaves a fresh pending task to the request that is submitting it. */
+export const SUBMIT_GRACE_MS = 60_000;
+
+export type CreatedTask = TaskSubmission;
+
+const LANGUAGE_OF_KIND = { t2v: 'en', i2v: 'zh' } as const;
+
+/**
+ * Debits the price, records the task and submits it to the provider, in that order:
+ * 1. one transaction (as the user) claims the Idempotency-Key, inserts the task, charges it with a guarded
+ *    statement (never below zero) and inserts its pending status; it commits before any provider I/O;
+ * 2. the provider is called once; if it refuses or cannot be reached, the task fails and is refunded exactly once.
+ * A process that dies between 1 and 2 leaves a pending task without external id, which the sync pass recovers.
+ * A replayed Idempotency-Key returns the first request's task without a second charge.
+ */
+export async function createGenerationTask(
+  deps: GenerationDeps,
+  user: { id: string; email: string },
+  product: Product,
+  input: GenerationInput,
+  idempotencyKey?: string,
+): Promise<CreatedTask> {
+  const requestHash = hashGenerationRequest(product.id, input);
+  const imageKey = input.image ? await storeStartImage(deps.storage, user.id, input.image) : null;
+
+  let outcome: { kind: 'created'; taskId: number } | { kind: 'replay'; taskId: number | null };
+  try {
+    outcome = await withUserScope(deps.db, user, async (tx) => {
+      if (idempotencyKey) {
+        const claim = await claimIdempotencyKey(tx, { userId: user.id, key: idempotencyKey, requestHash });
+        if (claim.kind === 'replay') {
+          if (claim.requestHash !== requestHash) throw errors.idempotencyMismatch();
+          return { kind: 'replay' as const, taskId: claim.taskId };
+        }
+      }
+      const taskId = await insertTaskDefinition(tx, {
+        userId: user.id,
+        taskType: product.kind === 't2v' ? 'text2video' : 'image2video',
+        prompt: input.prompt,
+        negativePrompt: input.negativePrompt,
+        cfg: input.cfg,
+        aspectRatio: product.kind === 't2v' ? input.aspectRatio : null,
+        cameraType: input.camera?.type ?? null,
+        cameraValue: input.camera?.value ?? null,
+        highQuality: product.highQuality,
+        credits: product.credits,
+        startImagePath: imageKey,
+        additionalParams: {
+          duration: `${product.durationSeconds}s`,
+          product: product.id,
+          provider: product.provider,
+          api_endpoint: product.path,
+          provider_model: product.model,
+        },
+      });
+      const { rows } = await tx.query<{ balance: number | null }>('select charge_task($1, $2) as balance', [taskId, product.credits]);
+      if (rows[0]?.balance == null) {
+        const balance = await tx.query<{ credits_balance: number }>('select credits_balance from user_credits where user_id = $1', [user.id]);
+        throw errors.insufficientCredits(LANGUAGE_OF_KIND[product.kind], {
+          required: product.credits,
+          balance: balance.rows[0]?.credits_balance ?? 0,
+        });
+      }
+      await insertPendingStatus(tx, { taskId, provider: product.provider, callbackToken: randomBytes(24).toString('base64url'), submitGraceMs: SUBMIT_GRACE_MS });
+      if (idempotencyKey) await attachTaskToKey(tx, { userId: user.id, key: idempotencyKey, taskId });
+      return { kind: 'created' as const, taskId };
+    });
+  } catch (error) {
+    // A refused request stores nothing.
+    if (imageKey) await deps.storage.delete(imageKey).catch((e: unknown) => deps.logger.warn({ err: e, imageKey }, 'could not remove refused upload'));
+    throw error;
+  }
+
+  if (outcome.kind === 'replay') {
+    if (imageKey) await deps.storage.delete(imageKey).catch(() => undefined);
+    if (outcome.taskId === null) throw errors.idempotencyInProgress();
+    return readSubmission(deps.db, outcome.taskId);
+  }
+
+  const taskId = outcome.taskId;
+  try {
+    const { externalTaskId } = await submitToProvider(deps, { taskId, product, input, imageKey });
+    const nextPollAt = new Date(deps.clock.now().getTime() + deps.firstPollDelayMs);
+    await asService(deps.db, (tx) => markSubmitted(tx, { taskId, externalTaskId, nextPollAt }));
+  } catch (error) {
+    if (!(error instanceof ProviderError)) throw error;
+    deps.logger.warn({ taskId, provider: product.provider, kind: error.kind, err: error }, 'provider refused task; refunding');
+    await asService(deps.db, (tx) => failAndRefundTask(tx, taskId, providerFailureMessage(error)));
+  }
+  return readSubmission(deps.db, taskId);
+}
+
+async function readSubmission(db: Db, taskId: number): Promise<CreatedTask> {
+  const submission = await asService(db, (tx) => findTaskSubmission(tx, taskId));
+  if (!submission) throw errors.taskNotFound();
+  return submission;
+}
+
+async function storeStartImage(storage: ObjectStorage, userId: string, image: NonNullable<GenerationInput['image']>): Promise<string> {
+  const extension = image.info.contentType === 'image/png' ? 'png' : 'jpg';
+  const key = `uploads/${userId}/${randomUUID()}.${extension}`;
+  await storage.put(key, image.bytes, { contentType: image.info.contentType });
+  return key;
+}
+
+function providerFailureMessage(error: ProviderError): string {
+  if (error.kind === 'rejected') return `Provider refused the task: ${error.message}`;
+  if (error.kind === 'unauthorized') return 'Provider refused our credentials; the operator has been alerted';
+  return `Provider unavailable: ${error.message}`;
+}
+
+/** The API error for a task that failed at submission (its credits are back by then). */
+export function submissionFailedError(task: CreatedTask): AppError {
+  return new AppError(502, 'provider_error', task.errorMessage ?? 'Provider refused the task', {
+    taskId: task.taskId,
+    refunded: task.refunded,
+  });
+}

@@ -1,0 +1,36 @@
+import type { Product } from '../catalog.js';
+import type { GenerationInput } from './request.js';
+import type { GenerationDeps } from './create-task.js';
+
+/** Our id for a task at the provider: lets a resubmission after a lost reply be recognised (Kling's external_task_id). */
+export function clientTaskId(taskId: number): string {
+  return `sv-${taskId}`;
+}
+
+export function callbackUrl(publicUrl: string | undefined, product: Pick<Product, 'provider'>, token: string | null): string | undefined {
+  if (!publicUrl || !token) return undefined;
+  const segment = product.provider === 'kling' ? 'kling' : '302';
+  return `${publicUrl.replace(/\/$/, '')}/api/webhooks/${segment}/${token}`;
+}
+
+/** One call to the provider for a recorded task. Throws ProviderError. */
+export async function submitToProvider(
+  deps: Pick<GenerationDeps, 'providers' | 'publicUrl'>,
+  task: { taskId: number; product: Product; input: GenerationInput; imageKey: string | null; callbackToken?: string | null },
+): Promise<{ externalTaskId: string }> {
+  const { product, input } = task;
+  return deps.providers[product.provider].submit({
+    kind: product.kind,
+    durationSeconds: product.durationSeconds,
+    highQuality: product.highQuality,
+    model: product.model,
+    prompt: input.prompt,
+    negativePrompt: input.negativePrompt,
+    cfg: input.cfg,
+    aspectRatio: input.aspectRatio,
+    camera: input.camera,
+    image: input.image && { bytes: input.image.bytes, contentType: input.image.info.contentType },
+    clientTaskId: clientTaskId(task.taskId),
+    callbackUrl: callbackUrl(deps.publicUrl, product, task.callbackToken ?? null),
+  });
+}

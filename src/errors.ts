@@ -1,0 +1,43 @@
+/**
+ * Every failure the API reports, made by the factories below. `message` is the contract's exact text where
+ * the contract documents one; `code` is a stable machine-readable name beside it.
+ */
+export class AppError extends Error {
+  override name = 'AppError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: Record<string, unknown>,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export const errors = {
+  unauthorized: () => new AppError(401, 'unauthorized', 'Unauthorized'),
+  /** The contract's wording on the image-to-video endpoints. */
+  unauthorizedI2v: () => new AppError(401, 'unauthorized', '认证错误: Invalid user session'),
+  invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Invalid email or password'),
+  emailTaken: () => new AppError(409, 'email_taken', 'Email already registered'),
+  forbiddenOrigin: () => new AppError(403, 'forbidden_origin', 'Cross-site request refused'),
+  validation: (message: string, details?: Record<string, unknown>) => new AppError(400, 'validation_error', message, details),
+  /** The contract's wording: 缺少必要参数 on image-to-video, `Missing required parameters` on upload-to-r2. */
+  missingParameters: (language: 'zh' | 'en') =>
+    new AppError(400, 'missing_parameters', language === 'zh' ? '缺少必要参数' : 'Missing required parameters'),
+  insufficientCredits: (language: 'zh' | 'en', details: { required: number; balance: number }) =>
+    new AppError(400, 'insufficient_credits', language === 'zh' ? '积分不足' : 'Insufficient credits', details),
+  idempotencyInProgress: () =>
+    new AppError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed'),
+  idempotencyMismatch: () =>
+    new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request'),
+  payloadTooLarge: (message: string) => new AppError(413, 'payload_too_large', message),
+  taskNotFound: () => new AppError(404, 'task_not_found', 'Task not found'),
+  subscriptionNotFound: () => new AppError(404, 'subscription_not_found', 'No subscription'),
+  notFound: (message = 'Not found') => new AppError(404, 'not_found', message),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError(429, 'rate_limited', 'Too many requests, please slow down', { retry_after_seconds: retryAfterSeconds }),
+  cronForbidden: () => new AppError(401, 'unauthorized', 'Unauthorized'),
+  internal: (message: string, options?: { cause?: unknown }) => new AppError(500, 'internal_error', message, undefined, options),
+} as const;

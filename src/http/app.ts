@@ -1,0 +1,83 @@
+import { randomUUID } from 'node:crypto';
+import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify from 'fastify';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Deps } from '../deps.js';
+import { errors } from '../errors.js';
+import { mediaRoutes } from '../storage/media-route.js';
+import { errorHandler } from './error-handler.js';
+import { registerRoutes } from './routes.js';
+import type { App } from './types.js';
+
+const MAX_IMAGE_BYTES = 10 * 1024 * 1024;
+
+export interface AppOptions {
+  /** The local storage driver's folder, served at /media (unset with the s3 driver). */
+  mediaRoot?: string;
+  /** The built web app, served at / (unset: API only). */
+  webRoot?: string;
+}
+
+/** The whole HTTP application, given its dependencies. Used by main and by the tests. */
+export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
+  const app = Fastify({
+    loggerInstance: deps.logger,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    trustProxy: true,
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<ZodTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    if (options.webRoot && isPageRequest(request.method, request.url)) return reply.sendFile('index.html', options.webRoot);
+    return reply.status(404).send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found`, code: 'not_found' });
+  });
+  app.decorateRequest('user', null);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    errorResponseBuilder: (_request, context) => errors.rateLimited(Math.ceil(context.ttl / 1000)),
+  });
+  await app.register(fastifyMultipart, {
+    // Enforced while streaming: an oversized image is refused before it is ever whole in memory.
+    limits: { fileSize: MAX_IMAGE_BYTES, files: 1, fields: 20, fieldSize: 16 * 1024, parts: 25 },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: { title: 'SimpleVideo API', version: '1.0.0', description: 'AI video generation with Kling models. See docs/ for deviations from the original contract.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+          session: { type: 'apiKey', in: 'cookie', name: 'sv_session' },
+        },
+      },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  await registerRoutes(app, deps);
+  if (options.mediaRoot && deps.storage.driver === 'local') await app.register(mediaRoutes({ root: options.mediaRoot }));
+  if (options.webRoot) {
+    await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+  return app;
+}
+
+/** Browser navigation to a page of the single-page app (not an API or media path): answered with index.html. */
+function isPageRequest(method: string, url: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && !/^\/(api|media)(\/|$)/.test(url) && url !== '/healthz' && url !== '/metrics';
+}

@@ -1,0 +1,39 @@
+import type { Deps } from '../deps.js';
+import { registerLogin } from './routes/auth/login.js';
+import { registerLogout } from './routes/auth/logout.js';
+import { registerMe } from './routes/auth/me.js';
+import { registerSignup } from './routes/auth/signup.js';
+import { registerImageToVideo } from './routes/generation/image-to-video.js';
+import { registerTextToVideo } from './routes/generation/text-to-video.js';
+import { registerCatalog } from './routes/system/catalog.js';
+import { registerHealthz } from './routes/system/healthz.js';
+import { registerCreditHistory } from './routes/user/credit-history.js';
+import { registerFetchCreation } from './routes/user/fetch-creation.js';
+import { registerFetchCredit } from './routes/user/fetch-credit.js';
+import { registerFetchSubscription } from './routes/user/fetch-subscription.js';
+import { registerGetTask } from './routes/user/get-task.js';
+import { registerLatestVideos } from './routes/videos/latest.js';
+import type { SessionOptions } from './session.js';
+import type { App } from './types.js';
+
+/** Every route of the API, in one list. */
+export async function registerRoutes(app: App, deps: Deps): Promise<void> {
+  const session: SessionOptions = {
+    tokens: deps.tokens,
+    allowedOrigins: deps.config.PUBLIC_URL ? [new URL(deps.config.PUBLIC_URL).origin] : [],
+  };
+  registerHealthz(app, deps);
+  registerSignup(app, deps);
+  registerLogin(app, deps);
+  registerLogout(app, deps);
+  registerMe(app, deps, session);
+  registerFetchCredit(app, deps, session);
+  registerFetchSubscription(app, deps, session);
+  registerFetchCreation(app, deps, session);
+  registerCreditHistory(app, deps, session);
+  registerGetTask(app, deps, session);
+  registerLatestVideos(app, deps);
+  registerCatalog(app);
+  registerTextToVideo(app, deps, session);
+  registerImageToVideo(app, deps, session);
+}

@@ -1,0 +1,30 @@
+import { z } from 'zod';
+import { findCredits } from '../../../db/queries/credits.js';
+import { withUserScope } from '../../../db/scope.js';
+import type { Deps } from '../../../deps.js';
+import { errors } from '../../../errors.js';
+import { currentUser, requireUser, type SessionOptions } from '../../session.js';
+import { errorBody, type App } from '../../types.js';
+
+export const creditsBody = z.object({
+  user_id: z.string(),
+  credits_balance: z.number().int(),
+  total_credits_purchased: z.number().int(),
+  total_credits_used: z.number().int(),
+  created_at: z.string(),
+  updated_at: z.string(),
+});
+
+export function registerFetchCredit(app: App, deps: Deps, session: SessionOptions): void {
+  app.get('/api/user/fetch-credit', {
+    preHandler: requireUser(session),
+    config: { internalErrorMessage: 'Failed to fetch credits' },
+    schema: { tags: ['user'], summary: "The signed-in user's credit balance and totals", response: { 200: creditsBody, 401: errorBody, 404: errorBody, 500: errorBody } },
+    handler: async (request) => {
+      const user = currentUser(request);
+      const credits = await withUserScope(deps.db, user, (tx) => findCredits(tx, user.id));
+      if (!credits) throw errors.notFound('No credit account');
+      return credits;
+    },
+  });
+}

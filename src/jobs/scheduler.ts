@@ -1,0 +1,1 @@
+export function startScheduler(_: unknown): { stop(): Promise<void> } { return { stop: async () => undefined }; }

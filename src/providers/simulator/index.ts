@@ -1,0 +1,191 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { routeAi302, ai302Error, renderAi302Task } from './ai302-routes.js';
+import { createFaults, type FaultControls, type FaultKind } from './faults.js';
+import { klingError, renderKlingTask, routeKling } from './kling-routes.js';
+import { loadMedia, serveMedia } from './media.js';
+import { readFormBody, readJsonBody, type RecordedRequest, type SimReply, type SimRequest } from './messages.js';
+import { phaseOf, type SimContext, type SimTask } from './tasks.js';
+
+export type { FaultControls, FaultKind, FaultSettings } from './faults.js';
+export type { RecordedRequest } from './messages.js';
+
+/** How to start the simulator. Keys are what the adapters must present; `now` and `random` are for tests. */
+export interface SimulatorOptions {
+  /** 0 (the default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Time from creation to the final state; a third of it is spent queued. */
+  delayMs: number;
+  /** Probability in [0,1] that a task ends failed. */
+  failureRate: number;
+  ai302ApiKey: string;
+  klingAccessKey: string;
+  klingSecretKey: string;
+  now?: () => number;
+  random?: () => number;
+}
+
+/** A running simulator. */
+export interface Simulator {
+  /** e.g. `http://127.0.0.1:4010`: the base URL for both adapters. */
+  url: string;
+  faults: FaultControls;
+  /** Every API request received (not media downloads), oldest first. */
+  requests: RecordedRequest[];
+  /** Tasks by provider id, to inspect from tests. */
+  tasks: ReadonlyMap<string, SimTask>;
+  close(): Promise<void>;
+}
+
+const MAX_BODY_BYTES = 25 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY_BYTES) req.destroy(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function write(res: ServerResponse, simReply: SimReply): void {
+  if (res.destroyed) return;
+  const text = JSON.stringify(simReply.body);
+  res.writeHead(simReply.status, { 'content-type': 'application/json', ...simReply.headers }).end(text);
+}
+
+/** The provider-shaped reply for a 429 or 500 fault. */
+function faultReply(fault: 'status429' | 'status500', isKling: boolean, retryAfterSeconds: number): SimReply {
+  const retry = { 'retry-after': String(retryAfterSeconds) };
+  if (fault === 'status429') {
+    return isKling ? klingError(429, 1302, 'requests too fast', retry) : ai302Error(429, 10008, 'Too many requests', 'rate_limit', retry);
+  }
+  return isKling ? klingError(500, 5000, 'internal error') : ai302Error(500, 10009, 'Internal server error', 'server_error');
+}
+
+/** Starts an HTTP server that speaks 302.ai's Kling proxy and Kling's official API on one port. */
+export async function startSimulator(options: SimulatorOptions): Promise<Simulator> {
+  const now = options.now ?? Date.now;
+  const random = options.random ?? Math.random;
+  const faults = createFaults(random);
+  const media = loadMedia();
+  const requests: RecordedRequest[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const klingKeys = { accessKey: options.klingAccessKey, secret: new TextEncoder().encode(options.klingSecretKey) };
+
+  const later = (ms: number, fn: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      fn();
+    }, ms);
+    timer.unref();
+    timers.add(timer);
+  };
+
+  /** Best effort, no retries, like a provider that does not care whether we listen. */
+  function notify(task: SimTask): void {
+    const phase = phaseOf(task, context);
+    if (!task.callbackUrl || task.notifiedPhase === phase) return;
+    task.notifiedPhase = phase;
+    const body = task.provider === 'kling' ? renderKlingTask(context, task) : renderAi302Task(context, task);
+    fetch(task.callbackUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(5000),
+    }).then((r) => r.body?.cancel(), () => undefined);
+  }
+
+  const context: SimContext = {
+    baseUrl: '',
+    delayMs: options.delayMs,
+    failureRate: options.failureRate,
+    now,
+    random,
+    tasks: new Map(),
+    onTouched(task) {
+      // Polls notice changes under an injected clock; the timers cover callers that never poll.
+      const isNew = task.notifiedPhase === undefined;
+      notify(task);
+      if (isNew && task.callbackUrl) for (const at of [options.delayMs / 3, options.delayMs]) later(at + 5, () => notify(task));
+    },
+  };
+
+  async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const request: SimRequest = {
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      query: url.searchParams,
+      headers: req.headers,
+      contentType: req.headers['content-type'] ?? '',
+      body: await readBody(req),
+    };
+    requests.push({ method: request.method, path: request.path, headers: req.headers, body: await recordBody(request), at: now() });
+    const isKling = request.path.startsWith('/v1/');
+    const fault = faults.next();
+    if (fault === 'reset') {
+      req.socket.destroy();
+      return;
+    }
+    if (fault === 'status429' || fault === 'status500') {
+      write(res, faultReply(fault, isKling, faults.settings().retryAfterSeconds));
+      return;
+    }
+    const simReply =
+      (await routeAi302(context, options.ai302ApiKey, request)) ??
+      (await routeKling(context, klingKeys, request)) ??
+      { status: 404, body: { error: 'not found' } };
+    if (fault === 'malformed') {
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"result":1,"data":{"status":');
+    } else if (fault === 'hang') {
+      later(faults.settings().hangMs, () => write(res, simReply));
+    } else {
+      write(res, simReply);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://simulator.local');
+    if (serveMedia(context, media, req, res, url.pathname)) return;
+    handleApi(req, res, url).catch((error: unknown) => {
+      if (!res.headersSent) write(res, { status: 500, body: { error: String(error) } });
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  });
+  const address = server.address();
+  if (!address || typeof address === 'string') throw new Error('simulator did not get a TCP address');
+  context.baseUrl = `http://${formatHost(address.address)}:${address.port}`;
+
+  return {
+    url: context.baseUrl,
+    faults,
+    requests,
+    tasks: context.tasks,
+    close() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return new Promise<void>((resolve, reject) => {
+        server.close((error) => (error ? reject(error) : resolve()));
+        server.closeAllConnections();
+      });
+    },
+  };
+}
+
+function formatHost(address: string): string {
+  return address.includes(':') ? `[${address}]` : address;
+}
+
+async function recordBody(request: SimRequest): Promise<unknown> {
+  if (request.body.length === 0) return undefined;
+  return (await readFormBody(request)) ?? readJsonBody(request) ?? request.body.toString('utf8');
+}

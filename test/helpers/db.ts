@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+import type { Db } from '../../src/db/db.js';
+import { migrate } from '../../src/db/migrate.js';
+import { createPgliteDb } from '../../src/db/pglite.js';
+import { createPostgresDb } from '../../src/db/postgres.js';
+
+/** Which database the suite runs on: PostgreSQL when DATABASE_URL is set (CI runs both), else PGlite. */
+export const TEST_DATABASE: 'postgres' | 'pglite' = process.env.DATABASE_URL ? 'postgres' : 'pglite';
+
+export interface TestDb {
+  db: Db;
+  /** For PostgreSQL: the connection string of this test's own database (another process can open it). */
+  url?: string;
+  /** Opens another connection pool to the same database (a second instance). PostgreSQL only. */
+  openAnother(): Db;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, name: string): string {
+  const u = new URL(url);
+  u.pathname = `/${name}`;
+  return u.toString();
+}
+
+/** A fresh, migrated database of its own for one test file. */
+export async function createTestDb(): Promise<TestDb> {
+  const serverUrl = process.env.DATABASE_URL;
+  if (!serverUrl) {
+    const db = await createPgliteDb();
+    await migrate(db);
+    return { db, openAnother: () => { throw new Error('PGlite is one process'); }, drop: () => db.close() };
+  }
+  const name = `sv_test_${randomUUID().replaceAll('-', '')}`;
+  const admin = new pg.Client({ connectionString: serverUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  await admin.end();
+  const url = withDatabase(serverUrl, name);
+  const db = createPostgresDb(url, { poolSize: 10 });
+  await migrate(db);
+  const others: Db[] = [];
+  return {
+    db,
+    url,
+    openAnother() {
+      const other = createPostgresDb(url, { poolSize: 10 });
+      others.push(other);
+      return other;
+    },
+    async drop() {
+      await Promise.all([db, ...others].map((d) => d.close().catch(() => undefined)));
+      const client = new pg.Client({ connectionString: serverUrl });
+      await client.connect();
+      await client.query(`drop database if exists ${name} with (force)`);
+      await client.end();
+    },
+  };
+}
