@@ -44,6 +44,13 @@ const envSchema = z
     LEASE_MS: int(120_000, 1000),
     SYNC_BATCH_SIZE: int(200, 1),
     ARCHIVE_MAX_BYTES: int(2 * 1024 ** 3, 1),
+    ARCHIVE_BATCH_SIZE: int(20, 1),
+    /** Deadline for one file download into storage, body included. */
+    ARCHIVE_TIMEOUT_MS: int(600_000, 1000),
+    /** Whether downloads may reach private, loopback or link-local addresses; defaults to true outside production. */
+    ARCHIVE_ALLOW_PRIVATE_HOSTS: z
+      .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
 
     STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
     S3_ENDPOINT: optionalUrl,
@@ -70,7 +77,9 @@ const envSchema = z
     if ((env.KLING_ACCESS_KEY === undefined) !== (env.KLING_SECRET_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['KLING_SECRET_KEY'], message: 'KLING_ACCESS_KEY and KLING_SECRET_KEY go together' });
     }
-  });
+  })
+  // The simulator listens on 127.0.0.1 in development and tests; production refuses private addresses by default.
+  .transform((env) => ({ ...env, ARCHIVE_ALLOW_PRIVATE_HOSTS: env.ARCHIVE_ALLOW_PRIVATE_HOSTS ?? env.NODE_ENV !== 'production' }));
 
 export type Env = z.output<typeof envSchema>;
 

@@ -18,8 +18,11 @@ function wrap(target: Pick<PGlite, 'query' | 'exec'>): Queryable {
  * Embedded Postgres. PGlite is one connection: only `transaction` isolates, so never run a manual `begin`
  * through `query` — every other caller's query would run inside it, with its role.
  */
-export async function createPgliteDb(dataDir?: string): Promise<Db> {
-  const pglite = await PGlite.create(dataDir);
+export async function createPgliteDb(
+  dataDir?: string,
+  options: { loadDataDir?: Blob } = {},
+): Promise<Db & { dumpDataDir(): Promise<Blob> }> {
+  const pglite = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
   const base = wrap(pglite);
   return {
     kind: 'pglite',
@@ -31,5 +34,6 @@ export async function createPgliteDb(dataDir?: string): Promise<Db> {
       return () => unsubscribe();
     },
     close: () => pglite.close(),
+    dumpDataDir: () => pglite.dumpDataDir('none'),
   };
 }

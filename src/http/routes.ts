@@ -11,6 +11,7 @@ import { registerCreditHistory } from './routes/user/credit-history.js';
 import { registerFetchCreation } from './routes/user/fetch-creation.js';
 import { registerFetchCredit } from './routes/user/fetch-credit.js';
 import { registerFetchSubscription } from './routes/user/fetch-subscription.js';
+import { registerFavorites } from './routes/user/favorites.js';
 import { registerGetTask } from './routes/user/get-task.js';
 import { registerLatestVideos } from './routes/videos/latest.js';
 import type { SessionOptions } from './session.js';
@@ -32,6 +33,7 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerFetchCreation(app, deps, session);
   registerCreditHistory(app, deps, session);
   registerGetTask(app, deps, session);
+  registerFavorites(app, deps, session);
   registerLatestVideos(app, deps);
   registerCatalog(app);
   registerTextToVideo(app, deps, session);

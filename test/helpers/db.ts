@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import pg from 'pg';
+import { inject } from 'vitest';
 import type { Db } from '../../src/db/db.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPgliteDb } from '../../src/db/pglite.js';
@@ -27,7 +29,7 @@ function withDatabase(url: string, name: string): string {
 export async function createTestDb(): Promise<TestDb> {
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const db = await createPgliteDb();
+    const db = await createPgliteDb(undefined, { loadDataDir: new Blob([await readFile(inject('pgliteTemplate'))]) });
     await migrate(db);
     return { db, openAnother: () => { throw new Error('PGlite is one process'); }, drop: () => db.close() };
   }

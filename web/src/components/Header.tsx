@@ -37,7 +37,7 @@ export function Header({ path }: { path: string }) {
         <div class="header-user">
           {signedIn && (
             <span class="balance-pill" title={session.user?.email}>
-              <span data-testid="balance">{session.balance ?? '…'}</span> credits
+              <span data-testid="balance">{session.balance ?? '…'}</span> {session.balance === 1 ? 'credit' : 'credits'}
             </span>
           )}
           {signedIn ? (

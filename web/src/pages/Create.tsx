@@ -246,13 +246,13 @@ export function Create() {
             <span>
               Price:{' '}
               <strong>
-                <span data-testid="price">{product ? product.credits : '…'}</span> credits
+                <span data-testid="price">{product ? product.credits : '…'}</span> {product?.credits === 1 ? 'credit' : 'credits'}
               </strong>
             </span>
             <span>
               Your balance:{' '}
               <strong>
-                <span data-testid="create-balance">{balance ?? '…'}</span> credits
+                <span data-testid="create-balance">{balance ?? '…'}</span> {balance === 1 ? 'credit' : 'credits'}
               </strong>
             </span>
           </p>

@@ -1,0 +1,95 @@
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { loadConfig } from './config.js';
+import { migrate } from './db/migrate.js';
+import { openDatabase } from './db/open.js';
+import { setCreditBalance } from './db/queries/credits.js';
+import { insertSubscription } from './db/queries/subscriptions.js';
+import { findUserByEmail } from './db/queries/users.js';
+import type { Db, Queryable } from './db/db.js';
+import { normaliseEmail, signUp } from './domain/accounts.js';
+
+const USAGE = `Usage: npm run admin -- <command> [options]
+  migrate
+  create-user --email E --password P
+  grant-credits --email E --credits N [--level admin]
+  set-subscription --email E --plan P --status S --credits-per-period N --days D [--manual-renewal]`;
+
+type Run = (db: Db, signupCredits: number) => Promise<unknown>;
+
+/** A command: its options' schema and what it does with them; parsing first gives a clear message for bad flags. */
+function command<S extends z.ZodType>(schema: S, run: (db: Db, options: z.output<S>, signupCredits: number) => Promise<unknown>) {
+  return (values: unknown): Run => {
+    const parsed = schema.safeParse(values);
+    if (!parsed.success) throw new Error(`${parsed.error.issues.map((i) => `--${i.path.join('.')}: ${i.message}`).join('\n')}\n\n${USAGE}`);
+    return (db, signupCredits) => run(db, parsed.data, signupCredits);
+  };
+}
+
+const commands: Record<string, (values: unknown) => Run> = {
+  migrate: command(z.object({}), async (db) => ({ applied: await migrate(db) })),
+  'create-user': command(z.object({ email: z.email(), password: z.string().min(8) }), async (db, o, signupCredits) => ({
+    user: await signUp({ db, signupCredits }, o),
+  })),
+  'grant-credits': command(
+    z.object({ email: z.email(), credits: z.coerce.number().int().min(0), level: z.string().min(1).max(50).optional() }),
+    (db, o) => db.transaction(async (tx) => setCreditBalance(tx, { userId: await userIdOf(tx, o.email), balance: o.credits, level: o.level })),
+  ),
+  'set-subscription': command(
+    z.object({
+      email: z.email(),
+      plan: z.string().min(1).max(50),
+      status: z.string().min(1).max(50),
+      'credits-per-period': z.coerce.number().int().min(0),
+      days: z.coerce.number().int().min(1),
+      'manual-renewal': z.boolean().default(false),
+    }),
+    (db, o) =>
+      db.transaction(async (tx) =>
+        insertSubscription(tx, {
+          userId: await userIdOf(tx, o.email),
+          planType: o.plan,
+          status: o.status,
+          creditsPerPeriod: o['credits-per-period'],
+          days: o.days,
+          autoRenew: !o['manual-renewal'],
+        }),
+      ),
+  ),
+};
+
+async function userIdOf(db: Queryable, email: string): Promise<string> {
+  const user = await findUserByEmail(db, normaliseEmail(email));
+  if (!user) throw new Error(`No user with email ${email}`);
+  return user.id;
+}
+
+async function main(argv: string[]): Promise<void> {
+  const [name, ...rest] = argv;
+  const parseOptions = name ? commands[name] : undefined;
+  if (!parseOptions) throw new Error(USAGE);
+  const { values } = parseArgs({
+    args: rest,
+    options: {
+      email: { type: 'string' }, password: { type: 'string' }, credits: { type: 'string' }, level: { type: 'string' },
+      plan: { type: 'string' }, status: { type: 'string' }, 'credits-per-period': { type: 'string' }, days: { type: 'string' },
+      'manual-renewal': { type: 'boolean' },
+    },
+    strict: true,
+  });
+  const run = parseOptions(values);
+  const config = loadConfig();
+  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
+  try {
+    await migrate(db);
+    const result = await run(db, config.SIGNUP_CREDITS);
+    console.log(JSON.stringify(result, null, 2));
+  } finally {
+    await db.close();
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});
