@@ -101,7 +101,10 @@ export async function createGenerationTask(
   if (outcome.kind === 'replay') {
     if (imageKey) await deps.storage.delete(imageKey).catch(() => undefined);
     if (outcome.taskId === null) throw errors.idempotencyInProgress();
-    return readSubmission(deps.db, outcome.taskId);
+    const first = await readSubmission(deps.db, outcome.taskId);
+    // The first request is still between its commit and the provider's answer.
+    if (first.status === 'pending' && !first.externalTaskId) throw errors.idempotencyInProgress();
+    return first;
   }
 
   const taskId = outcome.taskId;

@@ -6,8 +6,8 @@ import { imageToVideoFields } from './schemas.js';
 
 const TEXT_FIELDS = new Set(['prompt', 'negative_prompt', 'cfg']);
 
-function isFileTooLarge(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'FST_REQ_FILE_TOO_LARGE';
+function multipartErrorCode(error: unknown): unknown {
+  return typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
 }
 
 /**
@@ -32,7 +32,10 @@ export async function readImageForm(request: FastifyRequest): Promise<Omit<Gener
       }
     }
   } catch (error) {
-    if (isFileTooLarge(error)) throw errors.validation('input_image must be at most 10 MB');
+    const code = multipartErrorCode(error);
+    if (code === 'FST_REQ_FILE_TOO_LARGE') throw errors.validation('input_image must be at most 10 MB');
+    if (code === 'FST_FILES_LIMIT') throw errors.validation('only one file, input_image, is accepted');
+    if (code === 'FST_PARTS_LIMIT' || code === 'FST_FIELDS_LIMIT') throw errors.validation('too many form fields');
     throw error;
   }
   if (!imageBytes || imageBytes.length === 0 || !fields.prompt?.trim()) throw errors.missingParameters('zh');

@@ -6,13 +6,18 @@ export interface Semaphore {
 export function createSemaphore(limit: number): Semaphore {
   let active = 0;
   const waiting: Array<() => void> = [];
-  const release = () => {
-    active -= 1;
-    waiting.shift()?.();
+  const acquire = async (): Promise<void> => {
+    if (active < limit) {
+      active += 1;
+      return;
+    }
+    // The releasing holder hands its slot straight over, so a newcomer cannot slip in between.
+    await new Promise<void>((resolve) => waiting.push(resolve));
   };
-  const acquire = async () => {
-    if (active >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
+  const release = (): void => {
+    const next = waiting.shift();
+    if (next) next();
+    else active -= 1;
   };
   return {
     async run(fn) {

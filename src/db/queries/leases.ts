@@ -1,0 +1,119 @@
+import { z } from 'zod';
+import type { Queryable } from '../db.js';
+
+/**
+ * Leasing, as graphile-worker does it: one short statement picks due rows with FOR UPDATE SKIP LOCKED (so two
+ * instances never pick the same row and never wait on each other) and stamps them with the owner and an expiry.
+ * The caller commits at once and does its I/O afterwards; a dead owner's lease simply expires. `now` comes from
+ * the injected clock so tests can move time.
+ */
+export interface LeaseRequest {
+  owner: string;
+  now: Date;
+  leaseMs: number;
+  limit: number;
+}
+
+const ts = z.union([z.date(), z.string()]).transform((v) => (v instanceof Date ? v : new Date(v)));
+const num = z.union([z.number(), z.string()]).transform(Number);
+
+/** A task leased by the sync pass, with what it takes to poll or resubmit it. */
+export const syncLeaseSchema = z.object({
+  task_id: num,
+  status: z.enum(['pending', 'processing']),
+  external_task_id: z.string().nullable(),
+  provider: z.enum(['ai302', 'kling']).nullable(),
+  sync_attempts: z.number(),
+  timeout_checked: z.boolean(),
+  callback_token: z.string().nullable(),
+  created_at: ts,
+  user_id: z.string().nullable(),
+  task_type: z.string(),
+  prompt: z.string().nullable(),
+  negative_prompt: z.string().nullable(),
+  cfg: num.nullable(),
+  aspect_ratio: z.string().nullable(),
+  camera_type: z.string().nullable(),
+  camera_value: z.string().nullable(),
+  start_img_path: z.string().nullable(),
+  additional_params: z.record(z.string(), z.unknown()).nullable(),
+});
+export type SyncLease = z.output<typeof syncLeaseSchema>;
+
+const SYNC_COLUMNS = `s.task_id, s.status, s.external_task_id, s.provider, s.sync_attempts, s.timeout_checked, s.callback_token,
+  d.created_at, d.user_id, d.task_type, d.prompt, d.negative_prompt, d.cfg, d.aspect_ratio, d.camera_type, d.camera_value,
+  d.start_img_path, d.additional_params`;
+
+/** Leases up to `limit` unfinished tasks whose next check is due and whose lease (if any) has expired. */
+export async function leaseDueSyncTasks(db: Queryable, request: LeaseRequest): Promise<SyncLease[]> {
+  const { rows } = await db.query(
+    `with due as (
+       select id from video_generation_task_statuses
+        where status in ('pending', 'processing') and next_attempt_at <= $1
+          and (locked_until is null or locked_until < $1)
+        order by next_attempt_at
+        limit $4
+        for update skip locked)
+     update video_generation_task_statuses s
+        set locked_by = $2, locked_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
+       from due, video_generation_task_definitions d
+      where s.id = due.id and d.id = s.task_id
+     returning ${SYNC_COLUMNS}`,
+    [request.now, request.owner, request.leaseMs, request.limit],
+  );
+  return rows.map((row) => syncLeaseSchema.parse(row));
+}
+
+/** A completed task leased by the archive pass. */
+export const archiveLeaseSchema = z.object({
+  task_id: num,
+  /** Null when the owner's account was deleted (the definition keeps the task with user_id null). */
+  user_id: z.string().nullable(),
+  provider: z.enum(['ai302', 'kling']).nullable(),
+  provider_result_url: z.string(),
+  provider_thumbnail_url: z.string().nullable(),
+  archive_attempts: z.number(),
+});
+export type ArchiveLease = z.output<typeof archiveLeaseSchema>;
+
+const ARCHIVE_RETURNING = `returning s.task_id, d.user_id, s.provider, s.provider_result_url, s.provider_thumbnail_url, s.archive_attempts`;
+
+/**
+ * Leases completed tasks whose files are not in our storage yet. `uploading` rows come back once their lease has
+ * expired: the instance copying them died.
+ */
+export async function leaseDueArchiveTasks(db: Queryable, request: LeaseRequest): Promise<ArchiveLease[]> {
+  const { rows } = await db.query(
+    `with due as (
+       select id from video_generation_task_statuses
+        where status = 'completed' and r2_status in ('pending', 'failed', 'uploading') and provider_result_url is not null
+          and archive_next_attempt_at <= $1
+          and (archive_locked_until is null or archive_locked_until < $1)
+        order by archive_next_attempt_at
+        limit $4
+        for update skip locked)
+     update video_generation_task_statuses s
+        set r2_status = 'uploading', archive_locked_by = $2,
+            archive_locked_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
+       from due, video_generation_task_definitions d
+      where s.id = due.id and d.id = s.task_id
+     ${ARCHIVE_RETURNING}`,
+    [request.now, request.owner, request.leaseMs, request.limit],
+  );
+  return rows.map((row) => archiveLeaseSchema.parse(row));
+}
+
+/** Leases one completed task for archiving now, whatever its schedule (single-task mode); undefined when busy. */
+export async function leaseArchiveTask(db: Queryable, request: Omit<LeaseRequest, 'limit'> & { taskId: number }): Promise<ArchiveLease | undefined> {
+  const { rows } = await db.query(
+    `update video_generation_task_statuses s
+        set r2_status = 'uploading', archive_locked_by = $2,
+            archive_locked_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
+       from video_generation_task_definitions d
+      where d.id = s.task_id and s.task_id = $4 and s.status = 'completed' and s.provider_result_url is not null
+        and (s.archive_locked_until is null or s.archive_locked_until < $1)
+     ${ARCHIVE_RETURNING}`,
+    [request.now, request.owner, request.leaseMs, request.taskId],
+  );
+  return rows[0] === undefined ? undefined : archiveLeaseSchema.parse(rows[0]);
+}

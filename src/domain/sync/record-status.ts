@@ -1,0 +1,79 @@
+import { failAndRefundTask } from '../../db/queries/refunds.js';
+import type { SyncLease } from '../../db/queries/leases.js';
+import { claimForFailure, recordCompleted, recordProcessing, recordRetry } from '../../db/queries/sync.js';
+import { asService } from '../../db/scope.js';
+import type { ProviderError, ProviderStatus } from '../../providers/video-provider.js';
+import { backoffDelayMs, SYNC_BACKOFF } from './backoff.js';
+import type { SyncDeps, SyncResult } from './sync-deps.js';
+
+/** Who records: the lease owner during a pass, or null for a provider callback. */
+export interface RecordTarget {
+  taskId: number;
+  owner: string | null;
+}
+
+/**
+ * Records what the provider said, the same way for polling and for callbacks. Every write is guarded (see
+ * db/queries/sync.ts), so repeated or out-of-order reports change nothing twice and the refund happens once.
+ */
+export async function recordProviderStatus(
+  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger'>,
+  target: RecordTarget,
+  status: ProviderStatus,
+  nextPollAt: Date,
+): Promise<SyncResult> {
+  const { taskId } = target;
+  switch (status.state) {
+    case 'processing': {
+      const changed = await asService(deps.db, (tx) => recordProcessing(tx, { ...target, nextAttemptAt: nextPollAt }));
+      return { taskId, success: changed, newStatus: 'processing' };
+    }
+    case 'completed': {
+      const outcome = await asService(deps.db, (tx) =>
+        recordCompleted(tx, { ...target, videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl, now: deps.clock.now() }),
+      );
+      if (outcome === 'late_after_refund') {
+        deps.logger.warn({ taskId, videoUrl: status.videoUrl }, 'provider finished a task after our timeout refunded it: recorded as completed, refund kept');
+      }
+      if (outcome === 'unchanged') return { taskId, success: false, newStatus: 'unchanged' };
+      return { taskId, success: true, newStatus: 'completed', resultUrl: status.videoUrl, ...(status.thumbnailUrl ? { thumbnailUrl: status.thumbnailUrl } : {}) };
+    }
+    case 'failed': {
+      const refunded = await failTask(deps, target, status.reason, false);
+      return { taskId, success: refunded, newStatus: 'failed', ...(refunded ? {} : { error: 'already finished or lease lost' }) };
+    }
+  }
+}
+
+/**
+ * Fails the task and refunds its charge in one transaction, exactly once (failAndRefundTask's guard), and only
+ * while `owner` still holds the lease. `timedOut` marks our own timeout, which a late success may still overturn.
+ */
+export async function failTask(
+  deps: Pick<SyncDeps, 'db' | 'logger'>,
+  target: RecordTarget,
+  reason: string,
+  timedOut: boolean,
+): Promise<boolean> {
+  // claimForFailure holds the row lock until commit, so failAndRefundTask's own guard cannot then miss.
+  const outcome = await asService(deps.db, async (tx) => {
+    if (!(await claimForFailure(tx, { ...target, timedOut }))) return { failed: false, refunded: null };
+    return { failed: true, refunded: await failAndRefundTask(tx, target.taskId, reason) };
+  });
+  if (outcome.failed) deps.logger.info({ taskId: target.taskId, reason, refunded: outcome.refunded }, 'task failed; credits refunded');
+  return outcome.failed;
+}
+
+/**
+ * Any provider error while polling is retried with backoff: a 429's Retry-After is honoured, and our own timeout
+ * bounds the whole thing. An `unauthorized` is our credentials, not the task's fault: it is retried too, and logged
+ * at error level for the operator.
+ */
+export async function retryLater(deps: SyncDeps, lease: SyncLease, owner: string, error: ProviderError): Promise<SyncResult> {
+  const delay = backoffDelayMs(lease.sync_attempts, { ...SYNC_BACKOFF, retryAfterMs: error.details.retryAfterMs, random: deps.random });
+  const nextAttemptAt = new Date(deps.clock.now().getTime() + delay);
+  const log = error.kind === 'unauthorized' ? deps.logger.error : deps.logger.warn;
+  log.call(deps.logger, { taskId: lease.task_id, kind: error.kind, err: error, retryInMs: delay }, 'provider call failed; will retry');
+  await asService(deps.db, (tx) => recordRetry(tx, { taskId: lease.task_id, owner, nextAttemptAt }));
+  return { taskId: lease.task_id, success: false, newStatus: lease.status, error: error.message };
+}

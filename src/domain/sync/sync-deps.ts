@@ -1,0 +1,34 @@
+import type { Clock } from '../../clock.js';
+import type { Db } from '../../db/db.js';
+import type { Log } from '../../log.js';
+import type { ProviderName, VideoProviders } from '../../providers/video-provider.js';
+import type { ObjectStorage } from '../../storage/object-storage.js';
+import type { Semaphore } from './semaphore.js';
+
+/** What the sync pass and the callbacks need. */
+export interface SyncDeps {
+  db: Db;
+  providers: VideoProviders;
+  storage: ObjectStorage;
+  clock: Clock;
+  logger: Log;
+  /** Base of the provider callback URLs, for resubmissions. */
+  publicUrl?: string | undefined;
+  taskTimeoutMs: number;
+  leaseMs: number;
+  batchSize: number;
+  /** Bounds concurrent calls per provider across every pass of this process. */
+  providerSlots: Readonly<Record<ProviderName, Semaphore>>;
+  /** Injectable for exact backoff in tests. */
+  random?: () => number;
+}
+
+/** One task's outcome, in the contract's `results[]` shape (plus `error` when it failed to sync). */
+export interface SyncResult {
+  taskId: number;
+  success: boolean;
+  newStatus: string;
+  resultUrl?: string;
+  thumbnailUrl?: string;
+  error?: string;
+}

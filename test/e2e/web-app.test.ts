@@ -1,0 +1,332 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setCreditBalance } from '../../src/db/queries/credits.js';
+import { pngOf } from '../helpers/images.js';
+import { CHROMIUM_PATH, DESKTOP, HAS_CHROMIUM, launchChromium, PHONE, screenshot } from './browser.js';
+import { buildWebApp, startE2eServer, type BundleSize, type E2eServer } from './server.js';
+
+/**
+ * The web app against the real server, in Debian's headless Chromium (issue 5): sign up, create a text video and
+ * watch it finish with the provider simulator, play it, favorite it; an image-to-video; the insufficient-credits
+ * sentence; one user never sees another's videos. Screenshots of every page land in test-results/.
+ */
+
+if (!HAS_CHROMIUM) {
+  console.warn(`[e2e] SKIPPED: no Chromium at ${CHROMIUM_PATH}. Install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
+}
+
+const PASSWORD = 'correct horse battery';
+/** How long a video may take from "Generate" to "Ready": simulator 1.5 s + sync/archive passes + the page's polling. */
+const LIFECYCLE_TIMEOUT = 30_000;
+const UI_TIMEOUT = 10_000;
+
+/** Minimal shapes of the DOM objects used inside page.evaluate (the Node tsconfig has no DOM lib). */
+interface VideoLike {
+  muted: boolean;
+  readyState: number;
+  currentTime: number;
+  paused: boolean;
+  error: { code: number } | null;
+  play(): Promise<void>;
+}
+
+describe.skipIf(!HAS_CHROMIUM)('web app end to end (headless Chromium)', () => {
+  let server: E2eServer;
+  let browser: Browser;
+  let removeWebRoot: () => Promise<void>;
+  let bundle: BundleSize;
+  let imageDir: string;
+  const pageErrors: string[] = [];
+
+  // User A's browser, shared by the scenarios in order.
+  let contextA: BrowserContext;
+  let pageA: Page;
+  const emailA = `alice-${Date.now()}@example.com`;
+  let textTaskId = '';
+  let imageTaskId = '';
+
+  beforeAll(async () => {
+    const [web, launched] = await Promise.all([buildWebApp(), launchChromium(), mkdtemp(path.join(tmpdir(), 'sv-e2e-img-'))]).then(
+      ([w, b, dir]) => {
+        imageDir = dir;
+        return [w, b] as const;
+      },
+    );
+    browser = launched;
+    removeWebRoot = web.remove;
+    bundle = web.bundle;
+    server = await startE2eServer(web.webRoot);
+    contextA = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });
+    pageA = await contextA.newPage();
+    watchErrors(pageA);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (bundle) {
+      const kb = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
+      console.info(
+        `[e2e] web bundle: ${kb(bundle.raw)} raw, ${kb(bundle.gzip)} gzip (${bundle.files.map((f) => `${f.file} ${kb(f.raw)}/${kb(f.gzip)}`).join(', ')})`,
+      );
+    }
+    await browser?.close();
+    await server?.close();
+    await removeWebRoot?.();
+    if (imageDir) await rm(imageDir, { recursive: true, force: true });
+  }, 60_000);
+
+  function watchErrors(page: Page): void {
+    page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+  }
+
+  const card = (page: Page, taskId: string) => page.locator(`[data-testid="creation-card"][data-task-id="${taskId}"]`);
+
+  async function signUp(page: Page, email: string): Promise<void> {
+    await page.goto('/signup');
+    await page.getByTestId('signup-email').fill(email);
+    await page.getByTestId('signup-password').fill(PASSWORD);
+    await page.getByTestId('signup-submit').click();
+    await page.waitForURL('**/create', { timeout: UI_TIMEOUT });
+  }
+
+  /** Waits until the create page knows the price and the balance (the button's state depends on both). */
+  async function waitForPriceAndBalance(page: Page, price: string, balance: string): Promise<void> {
+    await page.getByTestId('price').filter({ hasText: new RegExp(`^${price}$`) }).waitFor({ timeout: UI_TIMEOUT });
+    await page.getByTestId('create-balance').filter({ hasText: new RegExp(`^${balance}$`) }).waitFor({ timeout: UI_TIMEOUT });
+  }
+
+  /** The id of the newest card on My videos, once there are `count` cards. */
+  async function newestCardId(page: Page, count: number): Promise<string> {
+    await page.waitForURL('**/videos', { timeout: UI_TIMEOUT });
+    const cards = page.getByTestId('creation-card');
+    await cards.nth(count - 1).waitFor({ timeout: UI_TIMEOUT });
+    expect(await cards.count()).toBe(count);
+    const id = await cards.first().getAttribute('data-task-id');
+    expect(id).toMatch(/^\d+$/);
+    return id!;
+  }
+
+  async function userId(page: Page): Promise<string> {
+    return page.evaluate(async () => {
+      const res = await fetch('/api/auth/me');
+      return String(((await res.json()) as { user: { id: string } }).user.id);
+    });
+  }
+
+  it('shows the home page and signs a new user up', async () => {
+    await pageA.goto('/');
+    await pageA.getByRole('heading', { name: 'Latest videos' }).waitFor({ timeout: UI_TIMEOUT });
+    await pageA.getByTestId('home-signup').waitFor({ timeout: UI_TIMEOUT });
+    await pageA.getByText(/No videos yet|Loading videos/).first().waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(pageA, 'home-desktop');
+
+    await pageA.getByTestId('home-signup').click();
+    await pageA.waitForURL('**/signup');
+    await pageA.getByTestId('signup-email').waitFor();
+    await screenshot(pageA, 'login-desktop');
+
+    await pageA.getByTestId('signup-email').fill(emailA);
+    await pageA.getByTestId('signup-password').fill(PASSWORD);
+    await pageA.getByTestId('signup-submit').click();
+    await pageA.waitForURL('**/create', { timeout: UI_TIMEOUT });
+    await pageA.getByTestId('balance').filter({ hasText: /^10$/ }).waitFor({ timeout: UI_TIMEOUT });
+  });
+
+  it('creates a text-to-video and lists it as queued', async () => {
+    await waitForPriceAndBalance(pageA, '1', '10'); // standard 5 s text-to-video on 302.ai
+    await screenshot(pageA, 'create-desktop');
+    await pageA.getByTestId('prompt').fill('A red fox trotting through fresh snow at sunrise');
+    await pageA.getByTestId('submit-generation').click();
+
+    textTaskId = await newestCardId(pageA, 1);
+    const status = await card(pageA, textTaskId).getAttribute('data-status');
+    expect(['pending', 'processing', 'completed']).toContain(status);
+    await pageA.getByTestId('balance').filter({ hasText: /^9$/ }).waitFor({ timeout: UI_TIMEOUT });
+  });
+
+  it('creates an image-to-video from a PNG', async () => {
+    const png = path.join(imageDir, 'start.png');
+    await writeFile(png, pngOf(640, 360));
+
+    await pageA.getByTestId('nav-create').click();
+    await pageA.waitForURL('**/create');
+    await pageA.getByTestId('mode-i2v').click();
+    await waitForPriceAndBalance(pageA, '2', '9'); // standard 5 s image-to-video on 302.ai
+    await pageA.getByTestId('image-input').setInputFiles(png);
+    await pageA.getByText('start.png · 640×360').waitFor({ timeout: UI_TIMEOUT });
+    await pageA.getByAltText('Preview of the selected start image').waitFor();
+    expect(await pageA.locator('[data-testid="image-problems"]').count()).toBe(0);
+    await screenshot(pageA, 'create-i2v-desktop');
+
+    await pageA.getByTestId('prompt').fill('The grey morning slowly turns into a sunny day');
+    await pageA.getByTestId('submit-generation').click();
+
+    imageTaskId = await newestCardId(pageA, 2);
+    expect(Number(imageTaskId)).toBeGreaterThan(Number(textTaskId));
+    await expect.poll(() => card(pageA, imageTaskId).innerText()).toContain('Image to video');
+    await pageA.getByTestId('balance').filter({ hasText: /^7$/ }).waitFor({ timeout: UI_TIMEOUT });
+  });
+
+  // Needs the task lifecycle (scheduler: sync + archive passes) to move tasks from pending to completed.
+  it('watches the text video go from queued to done, plays it, favorites it and finds it under Favorites', async () => {
+    await pageA.getByTestId('nav-videos').click();
+    await pageA.waitForURL('**/videos');
+    const textCard = card(pageA, textTaskId);
+    await textCard.waitFor({ timeout: UI_TIMEOUT });
+    await pageA
+      .locator(`[data-testid="creation-card"][data-task-id="${textTaskId}"][data-status="completed"]`)
+      .waitFor({ timeout: LIFECYCLE_TIMEOUT });
+    expect(await textCard.getByTestId('creation-status').innerText()).toBe('Ready');
+
+    // Playback: the browser decodes the archived H.264 file and time advances.
+    const video = textCard.locator('video');
+    const src = await video.getAttribute('src');
+    expect(src).toBeTruthy();
+    await video.evaluate(async (el) => {
+      const v = el as unknown as VideoLike;
+      v.muted = true;
+      await v.play();
+    });
+    await pageA.waitForFunction(
+      (v) => {
+        const el = v as unknown as VideoLike;
+        return el.readyState >= 2 && el.currentTime > 0;
+      },
+      await video.elementHandle(),
+      { timeout: UI_TIMEOUT, polling: 100 },
+    );
+    expect(await video.evaluate((el) => (el as unknown as VideoLike).error)).toBeNull();
+
+    // Favorite it; it stays a favorite across a reload and is the only one under the Favorites filter.
+    const star = textCard.getByTestId('favorite-toggle');
+    expect(await star.getAttribute('aria-pressed')).toBe('false');
+    const [saved] = await Promise.all([
+      pageA.waitForResponse((r) => r.url().endsWith('/api/user/favorites') && r.request().method() === 'POST', { timeout: UI_TIMEOUT }),
+      star.click(),
+    ]);
+    expect(saved.ok()).toBe(true);
+    expect(await star.getAttribute('aria-pressed')).toBe('true');
+    await screenshot(pageA, 'videos-desktop');
+
+    await pageA.reload();
+    await card(pageA, imageTaskId).waitFor({ timeout: UI_TIMEOUT });
+    await pageA.locator(`[data-task-id="${textTaskId}"] [data-testid="favorite-toggle"][aria-pressed="true"]`).waitFor({ timeout: UI_TIMEOUT });
+    await pageA.getByTestId('filter-favorites').click();
+    await card(pageA, imageTaskId).waitFor({ state: 'detached', timeout: UI_TIMEOUT });
+    const favoriteIds = await pageA.getByTestId('creation-card').evaluateAll((els) => els.map((e) => (e as unknown as { dataset: { taskId: string } }).dataset.taskId));
+    expect(favoriteIds).toEqual([textTaskId]);
+    await screenshot(pageA, 'videos-favorites-desktop');
+    await pageA.getByTestId('filter-all').click();
+    await card(pageA, imageTaskId).waitFor({ timeout: UI_TIMEOUT });
+  }, LIFECYCLE_TIMEOUT + 20_000);
+
+  // Needs the task lifecycle too.
+  it('finishes the image-to-video as well', async () => {
+    if (!pageA.url().endsWith('/videos')) await pageA.goto('/videos');
+    await pageA
+      .locator(`[data-testid="creation-card"][data-task-id="${imageTaskId}"][data-status="completed"]`)
+      .waitFor({ timeout: LIFECYCLE_TIMEOUT });
+    expect(await card(pageA, imageTaskId).locator('video').getAttribute('src')).toBeTruthy();
+  }, LIFECYCLE_TIMEOUT + 5_000);
+
+  it('shows the account: balance, ledger and subscription', async () => {
+    await pageA.getByTestId('nav-account').click();
+    await pageA.waitForURL('**/account');
+    await pageA.getByTestId('account-balance').filter({ hasText: /^7$/ }).waitFor({ timeout: UI_TIMEOUT });
+    expect(await pageA.getByTestId('account-used').innerText()).toBe('3');
+    await pageA.getByTestId('ledger-row').nth(2).waitFor({ timeout: UI_TIMEOUT });
+    const reasons = await pageA.getByTestId('ledger-row').evaluateAll((rows) => rows.map((r) => (r as unknown as { dataset: { reason: string } }).dataset.reason));
+    expect(reasons).toEqual(['generation', 'generation', 'signup']);
+    await pageA.getByRole('heading', { name: 'Subscription' }).waitFor();
+    await pageA.locator('#sub-heading ~ *').first().filter({ hasNotText: 'Loading…' }).waitFor({ timeout: UI_TIMEOUT });
+    await screenshot(pageA, 'account-desktop');
+  });
+
+  it('explains an insufficient balance in a sentence', async () => {
+    await pageA.getByTestId('nav-create').click();
+    await pageA.waitForURL('**/create');
+    await waitForPriceAndBalance(pageA, '1', '7');
+
+    // The balance drops behind the page's back (an admin sets it to 0): the API refuses and the page says why.
+    const idA = await userId(pageA);
+    await server.deps.db.transaction((tx) => setCreditBalance(tx, { userId: idA, balance: 0 }));
+    await pageA.getByTestId('prompt').fill('A lighthouse in a storm');
+    await pageA.getByTestId('submit-generation').click();
+    const error = pageA.getByTestId('form-error');
+    await error.waitFor({ timeout: UI_TIMEOUT });
+    expect(await error.innerText()).toBe('You need 1 credit for this video; you have 0.');
+    expect(pageA.url()).toMatch(/\/create$/);
+
+    // The page now knows the balance: the button is disabled and the reason sits beside it, also after a reload.
+    await pageA.getByTestId('balance').filter({ hasText: /^0$/ }).waitFor({ timeout: UI_TIMEOUT });
+    await pageA.reload();
+    await waitForPriceAndBalance(pageA, '1', '0');
+    expect(await pageA.getByTestId('insufficient-credits').innerText()).toBe('You need 1 credit for this video; you have 0.');
+    expect(await pageA.getByTestId('submit-generation').isDisabled()).toBe(true);
+    await screenshot(pageA, 'create-insufficient-desktop');
+  });
+
+  it('never shows one user’s videos to another', async () => {
+    const contextB = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });
+    try {
+      const pageB = await contextB.newPage();
+      watchErrors(pageB);
+      await signUp(pageB, `bob-${Date.now()}@example.com`);
+      await pageB.getByTestId('nav-videos').click();
+      await pageB.waitForURL('**/videos');
+      await pageB.getByTestId('empty').waitFor({ timeout: UI_TIMEOUT });
+      expect(await pageB.getByTestId('creation-card').count()).toBe(0);
+      await pageB.getByTestId('filter-favorites').click();
+      await pageB.getByText('No favorites yet.', { exact: false }).waitFor({ timeout: UI_TIMEOUT });
+      expect(await pageB.getByTestId('creation-card').count()).toBe(0);
+
+      const answers = await pageB.evaluate(async (ids) => {
+        const out: Record<string, number> = {};
+        for (const id of ids) out[id] = (await fetch(`/api/user/tasks/${id}`)).status;
+        const list = (await (await fetch('/api/user/fetch-creation')).json()) as { creations: unknown[] };
+        out.list = list.creations.length;
+        return out;
+      }, [textTaskId, imageTaskId]);
+      expect(answers).toEqual({ [textTaskId]: 404, [imageTaskId]: 404, list: 0 });
+      await screenshot(pageB, 'videos-empty-desktop');
+    } finally {
+      await contextB.close();
+    }
+  });
+
+  it('fits a 375 px phone screen', async () => {
+    await pageA.setViewportSize(PHONE);
+    for (const [route, name, ready] of [
+      ['/', 'home', 'feed-heading'],
+      ['/create', 'create', 'submit-generation'],
+      ['/videos', 'videos', 'filter-favorites'],
+      ['/account', 'account', 'account-balance'],
+    ] as const) {
+      await pageA.goto(route);
+      await (ready === 'feed-heading' ? pageA.locator('#feed-heading') : pageA.getByTestId(ready)).waitFor({ timeout: UI_TIMEOUT });
+      if (route === '/videos') await pageA.getByTestId('creation-card').first().waitFor({ timeout: UI_TIMEOUT });
+      // Nothing wider than the screen: no sideways scrolling.
+      const overflow = await pageA.evaluate(() => {
+        const doc = (globalThis as unknown as { document: { documentElement: { scrollWidth: number; clientWidth: number } } }).document;
+        return doc.documentElement.scrollWidth - doc.documentElement.clientWidth;
+      });
+      expect(overflow, `${route} scrolls sideways at 375 px`).toBeLessThanOrEqual(0);
+      await screenshot(pageA, `${name}-phone`);
+    }
+    const signedOut = await browser.newContext({ baseURL: server.url, viewport: PHONE });
+    try {
+      const page = await signedOut.newPage();
+      await page.goto('/login');
+      await page.getByTestId('login-email').waitFor({ timeout: UI_TIMEOUT });
+      await screenshot(page, 'login-phone');
+    } finally {
+      await signedOut.close();
+    }
+  });
+
+  it('raised no script errors in the pages', () => {
+    expect(pageErrors).toEqual([]);
+  });
+});
