@@ -39,5 +39,12 @@ export const errors = {
   rateLimited: (retryAfterSeconds: number) =>
     new AppError(429, 'rate_limited', 'Too many requests, please slow down', { retry_after_seconds: retryAfterSeconds }),
   cronForbidden: () => new AppError(401, 'unauthorized', 'Unauthorized'),
+  /** upload-to-r2 single mode: the caller named a URL the provider did not give for this task. */
+  urlMismatch: (message: string) => new AppError(400, 'url_mismatch', message),
+  taskNotCompleted: () => new AppError(400, 'task_not_completed', 'The task has no finished video to upload yet'),
+  downloadRefused: (message: string) => new AppError(400, 'download_refused', message),
+  archiveInProgress: () => new AppError(409, 'archive_in_progress', 'This task is being uploaded right now; try again shortly'),
+  /** The contract's wording: `Upload failed: <reason>`. */
+  uploadFailed: (reason: string) => new AppError(500, 'upload_failed', reason.startsWith('Upload failed') ? reason : `Upload failed: ${reason}`),
   internal: (message: string, options?: { cause?: unknown }) => new AppError(500, 'internal_error', message, undefined, options),
 } as const;

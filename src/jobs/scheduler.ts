@@ -1,1 +1,69 @@
-export function startScheduler(_: unknown): { stop(): Promise<void> } { return { stop: async () => undefined }; }
+import { deleteExpiredIdempotencyKeys } from '../db/queries/idempotency.js';
+import { asService } from '../db/scope.js';
+import type { Deps } from '../deps.js';
+import type { Log } from '../log.js';
+import { runArchiveOnce, runSyncOnce } from './passes.js';
+
+export interface Scheduler {
+  /** Stops the timers and waits for passes still running. */
+  stop(): Promise<void>;
+}
+
+/** Expired Idempotency-Keys are purged this often. */
+const PURGE_INTERVAL_MS = 3600_000;
+/** The first passes run shortly after start, not a full interval later. */
+const FIRST_RUN_DELAY_MS = 1_000;
+
+interface Loop {
+  stop(): Promise<void>;
+}
+
+/**
+ * Runs `run` every `intervalMs`. A tick that finds the previous run still going is skipped, so one process never
+ * runs the same pass twice at once (other processes may: leases keep them off each other's tasks).
+ * Timers are unref'd: they never keep the process alive on their own.
+ */
+function startLoop(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Log): Loop {
+  let running: Promise<void> | undefined;
+  let stopped = false;
+  const tick = () => {
+    if (stopped) return;
+    if (running) {
+      logger.debug({ pass: name }, 'previous run still going; skipping this tick');
+      return;
+    }
+    running = run()
+      .then(() => undefined, (err: unknown) => logger.error({ err, pass: name }, 'pass failed'))
+      .finally(() => {
+        running = undefined;
+      });
+  };
+  const first = setTimeout(tick, Math.min(FIRST_RUN_DELAY_MS, intervalMs));
+  const timer = setInterval(tick, intervalMs);
+  first.unref();
+  timer.unref();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(first);
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/** Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) and the Idempotency-Key purge. */
+export function startScheduler(deps: Deps): Scheduler {
+  const { config, logger } = deps;
+  const loops = [
+    startLoop('sync', config.SYNC_INTERVAL_MS, () => runSyncOnce(deps), logger),
+    startLoop('archive', config.ARCHIVE_INTERVAL_MS, () => runArchiveOnce(deps), logger),
+    startLoop('idempotency-purge', PURGE_INTERVAL_MS, () => asService(deps.db, (tx) => deleteExpiredIdempotencyKeys(tx)), logger),
+  ];
+  logger.info({ syncIntervalMs: config.SYNC_INTERVAL_MS, archiveIntervalMs: config.ARCHIVE_INTERVAL_MS }, 'scheduler started');
+  return {
+    async stop() {
+      await Promise.all(loops.map((loop) => loop.stop()));
+    },
+  };
+}

@@ -1,0 +1,62 @@
+import { recordArchived, recordArchiveFailure } from '../../db/queries/archive.js';
+import type { ArchiveLease } from '../../db/queries/leases.js';
+import { asService } from '../../db/scope.js';
+import { StorageError } from '../../storage/object-storage.js';
+import { ARCHIVE_BACKOFF, backoffDelayMs } from '../sync/backoff.js';
+import { archiveKeys, type ArchiveDeps, type ArchiveResult } from './archive-deps.js';
+import { DownloadError, safeGet } from './safe-fetch.js';
+import { hasFfmpeg, makeThumbnail } from './thumbnail.js';
+
+/** Copies tried before a task is left with r2_status 'failed' for the operator (about 2 weeks of retries). */
+export const MAX_ARCHIVE_ATTEMPTS = 12;
+
+/**
+ * Copies one leased task's video and thumbnail from the provider into our storage, streamed with a size cap, then
+ * points result_url/thumbnail_url at the copies. On failure the task stays completed with the provider's URLs and
+ * is tried again later; an address our SSRF rules refuse is never retried.
+ */
+export async function archiveLeasedTask(deps: ArchiveDeps, lease: ArchiveLease, owner: string): Promise<ArchiveResult> {
+  const taskId = lease.task_id;
+  const keys = archiveKeys(lease.user_id, taskId);
+  try {
+    await copy(deps, lease.provider_result_url, keys.video, 'video/mp4');
+    const thumbnailStored = lease.provider_thumbnail_url
+      ? (await copy(deps, lease.provider_thumbnail_url, keys.thumbnail, 'image/jpeg'), true)
+      : (await hasFfmpeg()) && (await makeThumbnail(deps.storage, keys.video, keys.thumbnail));
+    const resultUrl = deps.storage.publicUrl(keys.video);
+    const thumbnailUrl = thumbnailStored ? deps.storage.publicUrl(keys.thumbnail) : null;
+    const recorded = await asService(deps.db, (tx) => recordArchived(tx, { taskId, owner, resultUrl, thumbnailUrl }));
+    if (!recorded) return { taskId, success: false, error: 'The archive lease was taken over by another instance' };
+    return { taskId, success: true, r2VideoUrl: resultUrl, ...(thumbnailUrl ? { r2ThumbnailUrl: thumbnailUrl } : {}) };
+  } catch (error) {
+    return recordFailure(deps, lease, owner, error);
+  }
+}
+
+async function recordFailure(deps: ArchiveDeps, lease: ArchiveLease, owner: string, error: unknown): Promise<ArchiveResult> {
+  const refused = error instanceof DownloadError && error.kind === 'refused';
+  const message = describe(error);
+  const attempts = lease.archive_attempts + 1;
+  const giveUp = refused || attempts >= MAX_ARCHIVE_ATTEMPTS;
+  const delay = backoffDelayMs(lease.archive_attempts, { ...ARCHIVE_BACKOFF, random: deps.random });
+  const nextAttemptAt = giveUp ? null : new Date(deps.clock.now().getTime() + delay);
+  deps.logger.warn({ taskId: lease.task_id, err: error, attempts, giveUp }, 'archive copy failed');
+  await asService(deps.db, (tx) => recordArchiveFailure(tx, { taskId: lease.task_id, owner, error: message, nextAttemptAt }));
+  return { taskId: lease.task_id, success: false, error: message, ...(refused ? { refused } : {}) };
+}
+
+/** Streams one file from the provider into storage: never whole in memory, at most `maxBytes`. */
+async function copy(deps: ArchiveDeps, url: string, key: string, contentType: string): Promise<void> {
+  const response = await safeGet(url, { policy: deps.policy, timeoutMs: deps.timeoutMs });
+  if (response.contentLength !== undefined && response.contentLength > deps.maxBytes) {
+    response.body.destroy();
+    throw new StorageError('too_large', `The file is larger than the limit of ${deps.maxBytes} bytes`);
+  }
+  await deps.storage.put(key, response.body, { contentType, maxBytes: deps.maxBytes });
+}
+
+function describe(error: unknown): string {
+  if (error instanceof DownloadError) return error.message;
+  if (error instanceof StorageError) return error.kind === 'too_large' ? error.message : `Upload failed: ${error.message}`;
+  return 'Upload failed: unexpected error';
+}
