@@ -7,10 +7,14 @@ export interface ErrorContext {
   balance?: number | null;
 }
 
+/** A number from the error body, or from its `details` (where the API puts `required` and `balance`). */
 function num(body: Record<string, unknown>, ...keys: string[]): number | undefined {
-  for (const key of keys) {
-    const v = body[key];
-    if (typeof v === 'number' && Number.isFinite(v)) return v;
+  const details = body.details && typeof body.details === 'object' ? (body.details as Record<string, unknown>) : {};
+  for (const source of [details, body]) {
+    for (const key of keys) {
+      const v = source[key];
+      if (typeof v === 'number' && Number.isFinite(v)) return v;
+    }
   }
   return undefined;
 }
