@@ -14,6 +14,10 @@ import { registerFetchSubscription } from './routes/user/fetch-subscription.js';
 import { registerFavorites } from './routes/user/favorites.js';
 import { registerGetTask } from './routes/user/get-task.js';
 import { registerLatestVideos } from './routes/videos/latest.js';
+import { registerSyncStatusJobs } from './routes/jobs/sync-status.js';
+import { registerUploadToR2 } from './routes/jobs/upload-to-r2.js';
+import { registerUserEvents } from './routes/user/events.js';
+import { registerProviderCallbacks } from './routes/webhooks/provider-callbacks.js';
 import type { SessionOptions } from './session.js';
 import type { App } from './types.js';
 
@@ -38,4 +42,8 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerCatalog(app);
   registerTextToVideo(app, deps, session);
   registerImageToVideo(app, deps, session);
+  registerSyncStatusJobs(app, deps);
+  registerUploadToR2(app, deps);
+  registerProviderCallbacks(app, deps);
+  registerUserEvents(app, deps, session);
 }

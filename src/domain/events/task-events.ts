@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import type { Db } from '../../db/db.js';
+import type { Log } from '../../log.js';
+
+/** The NOTIFY channel the task_status_changed trigger (migration 0005) announces on. */
+export const TASK_CHANGES_CHANNEL = 'task_changes';
+
+const payloadSchema = z.object({ taskId: z.union([z.number(), z.string()]).transform(Number), userId: z.string().nullable() });
+
+export type TaskChange = z.output<typeof payloadSchema>;
+type Listener = (change: TaskChange) => void;
+
+/** Fans task changes out to the connected clients of one process. */
+export interface TaskEventHub {
+  /** Calls `listener` for each change of `userId`'s tasks until the returned function is called. */
+  subscribe(userId: string, listener: Listener): Promise<() => void>;
+  close(): Promise<void>;
+}
+
+/**
+ * One LISTEN per process, however many clients are connected: opened with the first subscriber, closed with the
+ * last. The trigger fires in every instance's database session, so a change made by any instance reaches the
+ * clients of every instance. On PGlite, notifications stay in-process, which is all PGlite serves.
+ */
+export function createTaskEventHub(db: Db, logger: Log): TaskEventHub {
+  const byUser = new Map<string, Set<Listener>>();
+  let unlisten: Promise<() => Promise<void>> | undefined;
+
+  const dispatch = (payload: string) => {
+    let change: TaskChange;
+    try {
+      change = payloadSchema.parse(JSON.parse(payload));
+    } catch {
+      logger.warn({ payload }, 'unreadable task_changes notification');
+      return;
+    }
+    if (!change.userId) return;
+    for (const listener of byUser.get(change.userId) ?? []) listener(change);
+  };
+
+  const stopListening = async () => {
+    const pending = unlisten;
+    unlisten = undefined;
+    if (pending) await (await pending)().catch((err: unknown) => logger.warn({ err }, 'unlisten failed'));
+  };
+
+  return {
+    async subscribe(userId, listener) {
+      if (!unlisten) {
+        unlisten = db.listen(TASK_CHANGES_CHANNEL, dispatch);
+        unlisten.catch(() => {
+          unlisten = undefined;
+        });
+      }
+      await unlisten;
+      const set = byUser.get(userId) ?? new Set<Listener>();
+      set.add(listener);
+      byUser.set(userId, set);
+      return () => {
+        set.delete(listener);
+        if (set.size === 0) byUser.delete(userId);
+        if (byUser.size === 0) void stopListening();
+      };
+    },
+    async close() {
+      byUser.clear();
+      await stopListening();
+    },
+  };
+}

@@ -1,0 +1,64 @@
+import { findCreation } from '../../../db/queries/creations.js';
+import { withUserScope } from '../../../db/scope.js';
+import type { Deps } from '../../../deps.js';
+import { createTaskEventHub } from '../../../domain/events/task-events.js';
+import { currentUser, requireUser, type SessionOptions } from '../../session.js';
+import { errorBody, type App } from '../../types.js';
+
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * `GET /api/user/events`: a server-sent events stream of the signed-in user's task changes. Each change is sent as
+ * `event: task` with the task in the fetch-creation shape, read under the user's RLS scope; a comment line every
+ * 15 s keeps proxies from closing an idle stream. Everything is released when the client goes away.
+ */
+export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
+  const hub = createTaskEventHub(deps.db, deps.logger);
+  app.addHook('onClose', async () => hub.close());
+
+  app.get('/api/user/events', {
+    preHandler: requireUser(session),
+    schema: {
+      tags: ['user'],
+      summary: 'Server-sent events: the signed-in user’s task changes as they happen (event: task, data: creation JSON)',
+      produces: ['text/event-stream'],
+      response: { 401: errorBody },
+    },
+    handler: async (request, reply) => {
+      const user = currentUser(request);
+      const raw = reply.raw;
+      let closed = false;
+      let queue = Promise.resolve();
+      const send = (text: string) => {
+        if (!closed) raw.write(text);
+      };
+      const unsubscribe = await hub.subscribe(user.id, (change) => {
+        // One read at a time, in order: the client sees changes in the order they were announced.
+        queue = queue.then(async () => {
+          if (closed) return;
+          const task = await withUserScope(deps.db, user, (tx) => findCreation(tx, user.id, change.taskId));
+          if (task) send(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
+        }).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
+      });
+      reply.hijack();
+      raw.writeHead(200, {
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+        'x-request-id': request.id,
+      });
+      send(': connected\n\n');
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS);
+      heartbeat.unref();
+      const cleanUp = () => {
+        if (closed) return;
+        closed = true;
+        clearInterval(heartbeat);
+        unsubscribe();
+      };
+      request.raw.socket.once('close', cleanUp);
+      raw.once('close', cleanUp);
+    },
+  });
+}
