@@ -103,10 +103,10 @@ describe('changing A’s rows as B', () => {
 
 describe('through the API, as B', () => {
   it.each([
-    ['GET', () => `/api/user/tasks/${taskId}`, undefined, 404],
-    ['POST', () => '/api/user/favorites', () => ({ taskId }), 404],
-    ['DELETE', () => `/api/user/favorites/${taskId}`, undefined, 404],
-  ] as const)('%s %s → %i', async (method, url, payload, status) => {
+    ['GET', (): string => `/api/user/tasks/${taskId}`, undefined, 404],
+    ['POST', (): string => '/api/user/favorites', (): { taskId: number } => ({ taskId }), 404],
+    ['DELETE', (): string => `/api/user/favorites/${taskId}`, undefined, 404],
+  ] as const)('%s → %i', async (method, url, payload, status) => {
     const res = await t.app.inject({ method, url: url(), headers: b.auth, payload: payload?.() });
     expect(res.statusCode).toBe(status);
   });

@@ -152,3 +152,14 @@ describe('operations', () => {
     expect((await t.app.inject({ method: 'GET', url: '/api/docs/' })).statusCode).toBe(200);
   });
 });
+
+describe('metrics', () => {
+  it('exposes request durations per route and tasks per status in Prometheus format', async () => {
+    await get('/api/user/fetch-credit');
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toContain('text/plain');
+    expect(res.body).toMatch(/http_request_duration_seconds_count\{method="GET",route="\/api\/user\/fetch-credit",status="200"\} \d+/);
+    expect(res.body).toMatch(/simplevideo_tasks\{status="pending"\} \d+/);
+  });
+});

@@ -6,6 +6,7 @@ import { registerSignup } from './routes/auth/signup.js';
 import { registerImageToVideo } from './routes/generation/image-to-video.js';
 import { registerTextToVideo } from './routes/generation/text-to-video.js';
 import { registerCatalog } from './routes/system/catalog.js';
+import { registerMetrics } from './routes/system/metrics.js';
 import { registerHealthz } from './routes/system/healthz.js';
 import { registerCreditHistory } from './routes/user/credit-history.js';
 import { registerFetchCreation } from './routes/user/fetch-creation.js';
@@ -28,6 +29,7 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
     allowedOrigins: deps.config.PUBLIC_URL ? [new URL(deps.config.PUBLIC_URL).origin] : [],
   };
   registerHealthz(app, deps);
+  registerMetrics(app, deps);
   registerSignup(app, deps);
   registerLogin(app, deps);
   registerLogout(app, deps);

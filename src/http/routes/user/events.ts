@@ -14,6 +14,11 @@ const HEARTBEAT_MS = 15_000;
  */
 export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
   const hub = createTaskEventHub(deps.db, deps.logger);
+  const open = new Set<() => void>();
+  // Streams never end on their own: end them before the server closes, or shutdown would wait on them forever.
+  app.addHook('preClose', async () => {
+    for (const end of open) end();
+  });
   app.addHook('onClose', async () => hub.close());
 
   app.get('/api/user/events', {
@@ -54,9 +59,15 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
       const cleanUp = () => {
         if (closed) return;
         closed = true;
+        open.delete(end);
         clearInterval(heartbeat);
         unsubscribe();
       };
+      const end = () => {
+        cleanUp();
+        raw.end();
+      };
+      open.add(end);
       request.raw.socket.once('close', cleanUp);
       raw.once('close', cleanUp);
     },
