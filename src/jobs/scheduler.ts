@@ -14,7 +14,7 @@ const PURGE_INTERVAL_MS = 3600_000;
 /** The first passes run shortly after start, not a full interval later. */
 const FIRST_RUN_DELAY_MS = 1_000;
 
-interface Loop {
+export interface Loop {
   stop(): Promise<void>;
 }
 
@@ -23,7 +23,7 @@ interface Loop {
  * runs the same pass twice at once (other processes may: leases keep them off each other's tasks).
  * Timers are unref'd: they never keep the process alive on their own.
  */
-function startLoop(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Log): Loop {
+export function startLoop(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Log): Loop {
   let running: Promise<void> | undefined;
   let stopped = false;
   const tick = () => {

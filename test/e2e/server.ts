@@ -1,13 +1,17 @@
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
+import { inject } from 'vitest';
 import { createDeps } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { buildApp } from '../../src/http/app.js';
 import { startScheduler } from '../../src/jobs/scheduler.js';
+import { createPgliteDb } from '../../src/db/pglite.js';
 import { createLogger } from '../../src/logger.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -21,15 +25,15 @@ export interface BundleSize {
 }
 
 /**
- * Builds the web app from the current sources into a folder of its own (so a stale or missing `web/dist` never
- * matters, and a running dev server's `web/dist` is left alone), and measures what a browser downloads.
+ * Builds the web app from the current sources into `outDir` (a folder of the test's own, so a stale or missing
+ * `web/dist` never matters and a running dev server's `web/dist` is left alone) and measures what a browser
+ * downloads: every file raw and gzipped.
  */
-export async function buildWebApp(): Promise<{ webRoot: string; bundle: BundleSize; remove(): Promise<void> }> {
-  const webRoot = await mkdtemp(path.join(tmpdir(), 'sv-e2e-web-'));
+export async function buildWebApp(outDir: string): Promise<BundleSize> {
   await build({
     configFile: path.join(PROJECT_ROOT, 'web', 'vite.config.ts'),
     logLevel: 'silent',
-    build: { outDir: webRoot, emptyOutDir: true },
+    build: { outDir, emptyOutDir: true },
   });
   const files: BundleSize['files'] = [];
   const walk = async (dir: string): Promise<void> => {
@@ -38,13 +42,31 @@ export async function buildWebApp(): Promise<{ webRoot: string; bundle: BundleSi
       if (entry.isDirectory()) await walk(full);
       else {
         const body = await readFile(full);
-        files.push({ file: path.relative(webRoot, full), raw: (await stat(full)).size, gzip: gzipSync(body, { level: 9 }).length });
+        files.push({ file: path.relative(outDir, full), raw: (await stat(full)).size, gzip: gzipSync(body, { level: 9 }).length });
       }
     }
   };
-  await walk(webRoot);
+  await walk(outDir);
   const sum = (k: 'raw' | 'gzip') => files.reduce((n, f) => n + f[k], 0);
-  return { webRoot, bundle: { files, raw: sum('raw'), gzip: sum('gzip') }, remove: () => rm(webRoot, { recursive: true, force: true }) };
+  return { files, raw: sum('raw'), gzip: sum('gzip') };
+}
+
+/**
+ * PGlite lives under DATA_DIR/pgdata, where the server looks for it. Migrating a fresh PGlite costs ~10 s on a busy
+ * machine, so the folder starts as a copy of the suite's migrated template (a plain tar of the data folder, see
+ * test/global-setup.ts); the server still runs `migrate`, which then has nothing to do. Unpacking with tar takes
+ * half a second; PGlite's own loader (the fallback) about five.
+ */
+async function seedPglite(pgdata: string): Promise<void> {
+  const template = inject('pgliteTemplate');
+  await mkdir(pgdata, { recursive: true });
+  try {
+    await promisify(execFile)('tar', ['-xf', template, '-C', pgdata]);
+  } catch {
+    await rm(pgdata, { recursive: true, force: true });
+    const seed = await createPgliteDb(pgdata, { loadDataDir: new Blob([await readFile(template)]) });
+    await seed.close();
+  }
 }
 
 export interface E2eServer {
@@ -64,6 +86,8 @@ export async function startE2eServer(webRoot: string, env: Record<string, string
   if (process.env.DATABASE_URL) {
     // A fresh, migrated database of its own; the server opens its own pool to it, as `npm start` would.
     testDb = await createTestDb();
+  } else {
+    await seedPglite(path.join(dataDir, 'pgdata'));
   }
   const config = loadConfig({
     NODE_ENV: 'test',

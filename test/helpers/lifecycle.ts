@@ -40,6 +40,7 @@ export interface StatusRow {
   locked_by: string | null;
   callback_token: string | null;
   next_attempt_at: Date;
+  finished_at: Date | null;
 }
 
 export async function statusOf(db: Db, taskId: number): Promise<StatusRow> {

@@ -93,6 +93,17 @@ export async function recordExternalId(
   return rowCount > 0;
 }
 
+/**
+ * A callback can arrive before the creating request has recorded the provider's id (the provider calls back while
+ * its create reply is still on the way): adopt the reported id, so the creating request still finds it.
+ */
+export async function adoptExternalId(db: Queryable, input: { taskId: number; externalTaskId: string }): Promise<void> {
+  await db.query(
+    `update video_generation_task_statuses set external_task_id = $2 where task_id = $1 and external_task_id is null`,
+    [input.taskId, input.externalTaskId],
+  );
+}
+
 export interface CallbackTarget {
   taskId: number;
   provider: string | null;

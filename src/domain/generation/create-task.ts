@@ -49,6 +49,7 @@ export async function createGenerationTask(
 ): Promise<CreatedTask> {
   const requestHash = hashGenerationRequest(product.id, input);
   const imageKey = input.image ? await storeStartImage(deps.storage, user.id, input.image) : null;
+  const callbackToken = randomBytes(24).toString('base64url');
 
   let outcome: { kind: 'created'; taskId: number } | { kind: 'replay'; taskId: number | null };
   try {
@@ -88,7 +89,7 @@ export async function createGenerationTask(
           balance: balance.rows[0]?.credits_balance ?? 0,
         });
       }
-      await insertPendingStatus(tx, { taskId, provider: product.provider, callbackToken: randomBytes(24).toString('base64url'), submitGraceMs: SUBMIT_GRACE_MS });
+      await insertPendingStatus(tx, { taskId, provider: product.provider, callbackToken, submitGraceMs: SUBMIT_GRACE_MS });
       if (idempotencyKey) await attachTaskToKey(tx, { userId: user.id, key: idempotencyKey, taskId });
       return { kind: 'created' as const, taskId };
     });
@@ -109,7 +110,7 @@ export async function createGenerationTask(
 
   const taskId = outcome.taskId;
   try {
-    const { externalTaskId } = await submitToProvider(deps, { taskId, product, input, imageKey });
+    const { externalTaskId } = await submitToProvider(deps, { taskId, product, input, imageKey, callbackToken });
     const nextPollAt = new Date(deps.clock.now().getTime() + deps.firstPollDelayMs);
     await asService(deps.db, (tx) => markSubmitted(tx, { taskId, externalTaskId, nextPollAt }));
   } catch (error) {

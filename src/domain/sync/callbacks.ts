@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { findTaskByCallbackToken } from '../../db/queries/sync.js';
+import { adoptExternalId, findTaskByCallbackToken } from '../../db/queries/sync.js';
 import { asService } from '../../db/scope.js';
 import { readAi302FetchReply } from '../../providers/ai302-wire.js';
 import { klingTaskSchema, mapKlingTask } from '../../providers/kling-wire.js';
@@ -47,6 +47,8 @@ export async function handleProviderCallback(
     deps.logger.warn({ taskId: task.taskId, reported: report.externalTaskId }, 'callback names another provider task; ignored');
     return { kind: 'ignored', reason: 'task id mismatch' };
   }
+  const reportedId = report.externalTaskId;
+  if (!task.externalTaskId && reportedId) await asService(deps.db, (tx) => adoptExternalId(tx, { taskId: task.taskId, externalTaskId: reportedId }));
   const nextPollAt = new Date(deps.clock.now().getTime() + pollDelayMs(0));
   const result = await recordProviderStatus(deps, { taskId: task.taskId, owner: null }, report.status, nextPollAt);
   return { kind: 'recorded', result };

@@ -33,7 +33,7 @@ export function LedgerTable({ entries }: { entries: LedgerEntry[] }) {
             <tr key={e.id} data-testid="ledger-row" data-reason={e.reason}>
               <td>{formatDateTime(e.created_at)}</td>
               <td>
-                {reasonLabel(e.reason)}
+                {e.reason === 'grant' && e.delta < 0 ? 'Credits removed' : reasonLabel(e.reason)}
                 {e.task_id != null && <span class="muted small"> (video #{e.task_id})</span>}
               </td>
               <td class={`num ${e.delta >= 0 ? 'plus' : 'minus'}`}>{e.delta > 0 ? `+${e.delta}` : String(e.delta).replace('-', '−')}</td>

@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Deps } from '../../../deps.js';
-import type { SyncResult } from '../../../domain/sync/sync-deps.js';
 import { runSyncOnce } from '../../../jobs/passes.js';
 import { errorBody, type App } from '../../types.js';
 import { requireCronSecret } from './cron-auth.js';
@@ -13,10 +12,6 @@ const syncResult = z.object({
   thumbnailUrl: z.string().optional(),
   error: z.string().optional(),
 });
-
-function toContract(result: SyncResult): z.input<typeof syncResult> {
-  return result;
-}
 
 /**
  * The contract's two status-sync endpoints. Both run one pass of the scheduler's sync code (the contract's older
@@ -36,7 +31,7 @@ export function registerSyncStatusJobs(app: App, deps: Deps): void {
     },
     handler: async (request) => {
       const results = await runSyncOnce(deps, request.log);
-      return { message: 'Status check completed', results: results.map(toContract) };
+      return { message: 'Status check completed', results };
     },
   });
 
@@ -71,7 +66,7 @@ export function registerSyncStatusJobs(app: App, deps: Deps): void {
           failed: results.filter((r) => !r.success).length,
           duration_seconds: Math.round((Date.now() - started) / 100) / 10,
           timestamp: new Date().toISOString(),
-          results: results.map(toContract),
+          results,
         };
       } catch (err) {
         // The contract's 500 shape for this route; the details go to the log, not the caller.
