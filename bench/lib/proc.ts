@@ -45,12 +45,13 @@ export async function freePort(): Promise<number> {
   });
 }
 
-function newestMtime(dir: string): number {
+function newestMtime(dir: string, extension: string): number {
+  if (!existsSync(dir)) return 0;
   let newest = 0;
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full));
-    else if (entry.name.endsWith('.ts') || entry.name.endsWith('.sql')) newest = Math.max(newest, statSync(full).mtimeMs);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(full, extension));
+    else if (entry.name.endsWith(extension) && !entry.name.endsWith('.test.ts') && !entry.name.endsWith('.d.ts')) newest = Math.max(newest, statSync(full).mtimeMs);
   }
   return newest;
 }
@@ -68,14 +69,16 @@ export interface ServerCommand {
  */
 export function serverCommand(entry: 'main' | 'simulator'): ServerCommand {
   const built = path.join(ROOT, 'dist', 'src', entry === 'main' ? 'main.js' : 'providers/simulator/main.js');
-  const stale = !existsSync(built) || statSync(built).mtimeMs < newestMtime(path.join(ROOT, 'src'));
-  if (stale && entry === 'main') {
+  // tsc builds incrementally and leaves unchanged outputs alone: compare the newest output with the newest source.
+  const fresh = () => existsSync(built) && newestMtime(path.join(ROOT, 'dist', 'src'), '.js') >= newestMtime(path.join(ROOT, 'src'), '.ts');
+  let builtOk = fresh();
+  if (!builtOk && entry === 'main') {
     console.log('dist/ is missing or older than src/: npm run build …');
     const result = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'inherit' });
-    if (result.status !== 0) console.log('⚠ npm run build failed: running the server from the sources through tsx instead');
+    builtOk = result.status === 0 && existsSync(built);
+    if (!builtOk) console.log('⚠ npm run build failed: running the server from the sources through tsx instead');
   }
-  const builtOk = existsSync(built) && statSync(built).mtimeMs >= newestMtime(path.join(ROOT, 'src'));
-  if (builtOk) return { args: [built], mode: 'built' };
+  if (builtOk || (entry === 'simulator' && existsSync(built))) return { args: [built], mode: 'built' };
   const source = path.join(ROOT, 'src', entry === 'main' ? 'main.ts' : 'providers/simulator/main.ts');
   return { args: ['--import', 'tsx', source], mode: 'tsx' };
 }
