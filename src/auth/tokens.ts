@@ -21,9 +21,21 @@ export interface TokenService {
   verify(token: string): Promise<AuthenticatedUser | null>;
 }
 
+/** Verified tokens kept in memory: most requests carry a token already seen, and HMAC through WebCrypto is async. */
+const CACHE_SIZE = 10_000;
+
 export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
-  const key = new TextEncoder().encode(options.secret);
+  const secret = new TextEncoder().encode(options.secret);
+  // Imported once: jose would import a raw secret again on every call.
+  const key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   const nowSeconds = () => Math.floor((options.now?.() ?? Date.now()) / 1000);
+  const verified = new Map<string, { user: AuthenticatedUser; exp: number }>();
+
+  function remember(token: string, user: AuthenticatedUser, exp: number): void {
+    if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
+    verified.set(token, { user, exp });
+  }
+
   return {
     async issue(user) {
       const iat = nowSeconds();
@@ -33,19 +45,25 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
         .setAudience('authenticated')
         .setIssuedAt(iat)
         .setExpirationTime(iat + options.ttlSeconds)
-        .sign(key);
+        .sign(await key);
       return { token, expiresIn: options.ttlSeconds };
     },
     async verify(token) {
+      const known = verified.get(token);
+      if (known && known.exp > nowSeconds()) return known.user;
+      verified.delete(token);
       try {
         // Only HS256: `alg: none` and asymmetric-confusion tokens are refused by jose before any claim is read.
-        const { payload } = await jwtVerify(token, key, {
+        const { payload } = await jwtVerify(token, await key, {
           algorithms: ['HS256'],
           audience: 'authenticated',
           currentDate: new Date(nowSeconds() * 1000),
         });
         const claims = claimsSchema.safeParse(payload);
-        return claims.success ? { id: claims.data.sub, email: claims.data.email } : null;
+        if (!claims.success) return null;
+        const user = { id: claims.data.sub, email: claims.data.email };
+        remember(token, user, claims.data.exp);
+        return user;
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) return null;
         throw error;

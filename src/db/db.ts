@@ -12,10 +12,17 @@ export interface Queryable {
   exec(sql: string): Promise<void>;
 }
 
+export interface TransactionOptions {
+  settings?: Readonly<Record<string, string>>;
+}
+
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
-  /** Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. */
-  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. `settings` are
+   * transaction-local configuration values (`set_config(name, value, true)`) applied as the transaction begins.
+   */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * Subscribes to a NOTIFY channel. Resolves to an unsubscribe function.
    * On PGlite notifications only reach the same process, which is all PGlite serves.

@@ -28,7 +28,13 @@ export async function createPgliteDb(
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    transaction: (fn) => pglite.transaction((tx) => fn(wrap(tx))),
+    transaction: (fn, options) =>
+      pglite.transaction(async (tx) => {
+        for (const [name, value] of Object.entries(options?.settings ?? {})) {
+          await tx.query('select set_config($1, $2, true)', [name, value]);
+        }
+        return fn(wrap(tx));
+      }),
     async listen(channel, onMessage) {
       const unsubscribe = await pglite.listen(channel, onMessage);
       return () => unsubscribe();

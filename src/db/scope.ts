@@ -12,15 +12,9 @@ export function userClaims(user: { id: string; email: string }): UserClaims {
   return { sub: user.id, email: user.email, role: 'authenticated', aud: 'authenticated' };
 }
 
-async function scoped<T>(db: Db, role: string, claims: object, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(async (tx) => {
-    // Transaction-local, as PostgREST and supabase/storage do: RLS policies then see auth.uid() and auth.jwt().
-    await tx.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [
-      role,
-      JSON.stringify(claims),
-    ]);
-    return fn(tx);
-  });
+function scoped<T>(db: Db, role: string, claims: object, fn: (tx: Queryable) => Promise<T>): Promise<T> {
+  // Transaction-local, as PostgREST and supabase/storage do: RLS policies then see auth.uid() and auth.jwt().
+  return db.transaction(fn, { settings: { role, 'request.jwt.claims': JSON.stringify(claims) } });
 }
 
 /** Runs `fn` in one transaction as the user: the database's RLS policies refuse every other user's rows. */

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Log } from '../../log.js';
 import type { Clock } from '../../clock.js';
-import type { Db } from '../../db/db.js';
+import type { Db, Queryable } from '../../db/db.js';
 import { attachTaskToKey, claimIdempotencyKey } from '../../db/queries/idempotency.js';
 import { failAndRefundTask } from '../../db/queries/refunds.js';
 import { findTaskSubmission, insertPendingStatus, insertTaskDefinition, markSubmitted, type TaskSubmission } from '../../db/queries/tasks.js';
@@ -51,48 +51,11 @@ export async function createGenerationTask(
   const imageKey = input.image ? await storeStartImage(deps.storage, user.id, input.image) : null;
   const callbackToken = randomBytes(24).toString('base64url');
 
-  let outcome: { kind: 'created'; taskId: number } | { kind: 'replay'; taskId: number | null };
+  let outcome: Recorded;
   try {
-    outcome = await withUserScope(deps.db, user, async (tx) => {
-      if (idempotencyKey) {
-        const claim = await claimIdempotencyKey(tx, { userId: user.id, key: idempotencyKey, requestHash });
-        if (claim.kind === 'replay') {
-          if (claim.requestHash !== requestHash) throw errors.idempotencyMismatch();
-          return { kind: 'replay' as const, taskId: claim.taskId };
-        }
-      }
-      const taskId = await insertTaskDefinition(tx, {
-        userId: user.id,
-        taskType: product.kind === 't2v' ? 'text2video' : 'image2video',
-        prompt: input.prompt,
-        negativePrompt: input.negativePrompt,
-        cfg: input.cfg,
-        aspectRatio: product.kind === 't2v' ? input.aspectRatio : null,
-        cameraType: input.camera?.type ?? null,
-        cameraValue: input.camera?.value ?? null,
-        highQuality: product.highQuality,
-        credits: product.credits,
-        startImagePath: imageKey,
-        additionalParams: {
-          duration: `${product.durationSeconds}s`,
-          product: product.id,
-          provider: product.provider,
-          api_endpoint: product.path,
-          provider_model: product.model,
-        },
-      });
-      const { rows } = await tx.query<{ balance: number | null }>('select charge_task($1, $2) as balance', [taskId, product.credits]);
-      if (rows[0]?.balance == null) {
-        const balance = await tx.query<{ credits_balance: number }>('select credits_balance from user_credits where user_id = $1', [user.id]);
-        throw errors.insufficientCredits(LANGUAGE_OF_KIND[product.kind], {
-          required: product.credits,
-          balance: balance.rows[0]?.credits_balance ?? 0,
-        });
-      }
-      await insertPendingStatus(tx, { taskId, provider: product.provider, callbackToken, submitGraceMs: SUBMIT_GRACE_MS });
-      if (idempotencyKey) await attachTaskToKey(tx, { userId: user.id, key: idempotencyKey, taskId });
-      return { kind: 'created' as const, taskId };
-    });
+    outcome = await withUserScope(deps.db, user, (tx) =>
+      recordChargedTask(tx, user.id, product, input, { imageKey, callbackToken, idempotencyKey, requestHash }),
+    );
   } catch (error) {
     // A refused request stores nothing.
     if (imageKey) await deps.storage.delete(imageKey).catch((e: unknown) => deps.logger.warn({ err: e, imageKey }, 'could not remove refused upload'));
@@ -108,17 +71,70 @@ export async function createGenerationTask(
     return first;
   }
 
-  const taskId = outcome.taskId;
+  const { taskId, statusId } = outcome;
   try {
     const { externalTaskId } = await submitToProvider(deps, { taskId, product, input, imageKey, callbackToken });
     const nextPollAt = new Date(deps.clock.now().getTime() + deps.firstPollDelayMs);
-    await asService(deps.db, (tx) => markSubmitted(tx, { taskId, externalTaskId, nextPollAt }));
+    const recorded = await asService(deps.db, (tx) => markSubmitted(tx, { taskId, externalTaskId, nextPollAt }));
+    // Otherwise a provider callback got there first: read what it recorded.
+    if (recorded) return { taskId, statusId, userId: user.id, status: 'pending', externalTaskId, errorMessage: null, refunded: false };
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
     deps.logger.warn({ taskId, provider: product.provider, kind: error.kind, err: error }, 'provider refused task; refunding');
     await asService(deps.db, (tx) => failAndRefundTask(tx, taskId, providerFailureMessage(error)));
   }
   return readSubmission(deps.db, taskId);
+}
+
+type Recorded = { kind: 'created'; taskId: number; statusId: number } | { kind: 'replay'; taskId: number | null };
+
+/**
+ * Inside the user's transaction: claims the Idempotency-Key, inserts the task, charges it (never below zero) and
+ * inserts its pending status. Throws insufficient credits, which rolls all of it back.
+ */
+async function recordChargedTask(
+  tx: Queryable,
+  userId: string,
+  product: Product,
+  input: GenerationInput,
+  request: { imageKey: string | null; callbackToken: string; idempotencyKey?: string; requestHash: string },
+): Promise<Recorded> {
+  const { idempotencyKey, requestHash } = request;
+  if (idempotencyKey) {
+    const claim = await claimIdempotencyKey(tx, { userId, key: idempotencyKey, requestHash });
+    if (claim.kind === 'replay') {
+      if (claim.requestHash !== requestHash) throw errors.idempotencyMismatch();
+      return { kind: 'replay', taskId: claim.taskId };
+    }
+  }
+  const taskId = await insertTaskDefinition(tx, {
+    userId,
+    taskType: product.kind === 't2v' ? 'text2video' : 'image2video',
+    prompt: input.prompt,
+    negativePrompt: input.negativePrompt,
+    cfg: input.cfg,
+    aspectRatio: product.kind === 't2v' ? input.aspectRatio : null,
+    cameraType: input.camera?.type ?? null,
+    cameraValue: input.camera?.value ?? null,
+    highQuality: product.highQuality,
+    credits: product.credits,
+    startImagePath: request.imageKey,
+    additionalParams: {
+      duration: `${product.durationSeconds}s`,
+      product: product.id,
+      provider: product.provider,
+      api_endpoint: product.path,
+      provider_model: product.model,
+    },
+  });
+  const { rows } = await tx.query<{ balance: number | null }>('select charge_task($1, $2) as balance', [taskId, product.credits]);
+  if (rows[0]?.balance == null) {
+    const balance = await tx.query<{ credits_balance: number }>('select credits_balance from user_credits where user_id = $1', [userId]);
+    throw errors.insufficientCredits(LANGUAGE_OF_KIND[product.kind], { required: product.credits, balance: balance.rows[0]?.credits_balance ?? 0 });
+  }
+  const statusId = await insertPendingStatus(tx, { taskId, provider: product.provider, callbackToken: request.callbackToken, submitGraceMs: SUBMIT_GRACE_MS });
+  if (idempotencyKey) await attachTaskToKey(tx, { userId, key: idempotencyKey, taskId });
+  return { kind: 'created', taskId, statusId };
 }
 
 async function readSubmission(db: Db, taskId: number): Promise<CreatedTask> {
