@@ -34,7 +34,7 @@ const envSchema = z
     KLING_SECRET_KEY: optionalString,
     KLING_BASE_URL: z.url().default('https://api-singapore.klingai.com'),
     PROVIDER_TIMEOUT_MS: int(30_000, 100),
-    PROVIDER_CONCURRENCY: int(4, 1),
+    PROVIDER_CONCURRENCY: int(8, 1),
     SIMULATOR_DELAY_MS: int(15_000),
     SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 

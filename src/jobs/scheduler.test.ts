@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { pino } from 'pino';
-import { startLoop } from './scheduler.js';
+import { drain, startLoop } from './scheduler.js';
 
 describe('startLoop', () => {
   beforeEach(() => vi.useFakeTimers());
@@ -35,5 +35,20 @@ describe('startLoop', () => {
     await vi.advanceTimersByTimeAsync(3_000);
     expect(run.mock.calls.length).toBeGreaterThanOrEqual(3);
     await loop.stop();
+  });
+});
+
+describe('drain', () => {
+  it('passes again while a pass finds a full batch, and stops at the first short one', async () => {
+    const sizes = [3, 3, 1, 3];
+    const run = vi.fn(async () => new Array(sizes.shift() ?? 0).fill(0));
+    await drain(run, 3);
+    expect(run).toHaveBeenCalledTimes(3);
+  });
+
+  it('stops after a bounded number of full passes', async () => {
+    const run = vi.fn(async () => [1, 2]);
+    await drain(run, 2);
+    expect(run).toHaveBeenCalledTimes(50);
   });
 });
