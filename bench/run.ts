@@ -111,6 +111,7 @@ async function main(): Promise<void> {
     // The archive pass runs when the bench asks (the job endpoint), not on its own.
     ARCHIVE_INTERVAL_MS: String(24 * 3600_000),
     DATA_DIR: dataDir,
+    ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
     ...database.serverEnv,
     ...extra,
   });

@@ -19,7 +19,7 @@ const envSchema = z
     PUBLIC_URL: optionalUrl,
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: optionalString,
-    DATABASE_POOL_SIZE: int(10, 1),
+    DATABASE_POOL_SIZE: int(20, 1),
     JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     JWT_TTL_SECONDS: int(7 * 24 * 3600, 60),
     CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
