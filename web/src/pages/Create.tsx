@@ -5,6 +5,7 @@ import { FormError } from '../components/FormError';
 import { ImageDrop } from '../components/ImageDrop';
 import { ModeTabs } from '../components/ModeTabs';
 import { RangeField } from '../components/RangeField';
+import { SelectField } from '../components/SelectField';
 import { errorMessage, insufficientCreditsMessage } from '../messages';
 import { navigate } from '../router';
 import { useSession } from '../session';
@@ -33,7 +34,7 @@ const ASPECTS: readonly Option<Aspect>[] = [
   { value: '9:16', label: '9:16 portrait' },
   { value: '1:1', label: '1:1 square' },
 ];
-const CAMERAS: readonly { value: Camera; label: string }[] = [
+const CAMERAS: readonly Option<Camera>[] = [
   { value: 'none', label: 'None' },
   { value: 'simple', label: 'Simple (choose strength)' },
   { value: 'down_back', label: 'Move down and back' },
@@ -192,39 +193,11 @@ export function Create() {
         />
 
         {mode === 't2v' && (
-          <div class="field">
-            <label for="aspect">Aspect ratio</label>
-            <select
-              id="aspect"
-              value={aspect}
-              onChange={(e) => setAspect(e.currentTarget.value as Aspect)}
-              data-testid="aspect-ratio"
-            >
-              {ASPECTS.map((a) => (
-                <option key={a.value} value={a.value}>
-                  {a.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="aspect" label="Aspect ratio" value={aspect} options={ASPECTS} onChange={setAspect} testId="aspect-ratio" />
         )}
 
         {withCamera && (
-          <div class="field">
-            <label for="camera">Camera movement</label>
-            <select
-              id="camera"
-              value={camera}
-              onChange={(e) => setCamera(e.currentTarget.value as Camera)}
-              data-testid="camera-type"
-            >
-              {CAMERAS.map((c) => (
-                <option key={c.value} value={c.value}>
-                  {c.label}
-                </option>
-              ))}
-            </select>
-          </div>
+          <SelectField id="camera" label="Camera movement" value={camera} options={CAMERAS} onChange={setCamera} testId="camera-type" />
         )}
         {withCamera && camera === 'simple' && (
           <RangeField
