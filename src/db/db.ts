@@ -24,6 +24,11 @@ export interface Db extends Queryable {
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
+   * One statement in a transaction of its own with `settings`, in a single round trip where the driver allows
+   * (PostgreSQL: one simple-protocol message, the parameters inlined as escaped literals).
+   */
+  queryInTransaction<Row = Record<string, unknown>>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>>;
+  /**
    * Subscribes to a NOTIFY channel. Resolves to an unsubscribe function.
    * On PGlite notifications only reach the same process, which is all PGlite serves.
    */

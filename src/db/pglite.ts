@@ -24,17 +24,19 @@ export async function createPgliteDb(
 ): Promise<Db & { dumpDataDir(): Promise<Blob> }> {
   const pglite = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
   const base = wrap(pglite);
+  const transaction: Db['transaction'] = (fn, options) =>
+    pglite.transaction(async (tx) => {
+      for (const [name, value] of Object.entries(options?.settings ?? {})) {
+        await tx.query('select set_config($1, $2, true)', [name, value]);
+      }
+      return fn(wrap(tx));
+    });
   return {
     kind: 'pglite',
     query: base.query,
     exec: base.exec,
-    transaction: (fn, options) =>
-      pglite.transaction(async (tx) => {
-        for (const [name, value] of Object.entries(options?.settings ?? {})) {
-          await tx.query('select set_config($1, $2, true)', [name, value]);
-        }
-        return fn(wrap(tx));
-      }),
+    transaction,
+    queryInTransaction: (sql, params, options) => transaction((tx) => tx.query(sql, params), options),
     async listen(channel, onMessage) {
       const unsubscribe = await pglite.listen(channel, onMessage);
       return () => unsubscribe();

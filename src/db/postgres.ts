@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './db.js';
+import { inlineParams } from './inline-params.js';
 
 // int8 (bigserial ids) as numbers, not strings: our ids stay far below 2^53, and the contract answers numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -47,6 +48,21 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
         await client.query('commit');
         return result;
       } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async queryInTransaction<Row>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>> {
+      const client = await pool.connect();
+      try {
+        // begin; settings; the statement; commit — answered with one result per statement.
+        const results = (await client.query(`${beginStatement(options)}; ${inlineParams(sql, params)}; commit`)) as unknown as pg.QueryResult[];
+        const result = results[results.length - 2]!;
+        return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
+      } catch (error) {
+        // A failed statement leaves the transaction open and aborted.
         await client.query('rollback').catch(() => undefined);
         throw error;
       } finally {
