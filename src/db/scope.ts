@@ -22,17 +22,29 @@ export function withUserScope<T>(db: Db, user: { id: string; email: string }, fn
   return db.transaction(fn, scopeSettings('authenticated', userClaims(user)));
 }
 
+/** A Queryable whose every statement is a transaction of its own under `options`: one round trip each. */
+function statementwise(db: Db, options: TransactionOptions): Queryable {
+  return {
+    query: (sql, params = []) => db.queryInTransaction(sql, params, options),
+    exec: () => Promise.reject(new Error('single statements only')),
+  };
+}
+
 /**
  * For reads of one statement each: every query `fn` makes runs in its own transaction as the user, under the same
  * RLS scope as withUserScope, in one round trip to PostgreSQL instead of three. Not for several statements that
  * must see one snapshot or change data together: use withUserScope.
  */
 export function readAsUser<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  const options = scopeSettings('authenticated', userClaims(user));
-  return fn({
-    query: (sql, params = []) => db.queryInTransaction(sql, params, options),
-    exec: () => Promise.reject(new Error('readAsUser runs single-statement reads only')),
-  });
+  return fn(statementwise(db, scopeSettings('authenticated', userClaims(user))));
+}
+
+/**
+ * As the service role, every statement its own transaction in one round trip: for guarded single-statement writes
+ * of the jobs (each stands alone), never for statements that must commit together.
+ */
+export function asServiceStatements<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  return fn(statementwise(db, scopeSettings('service_role', { role: 'service_role' })));
 }
 
 /** Runs `fn` in one transaction as Supabase's `service_role`: for jobs and public reads across users. */

@@ -5,7 +5,7 @@ import type { Db, Queryable } from '../../db/db.js';
 import { attachTaskToKey, claimIdempotencyKey } from '../../db/queries/idempotency.js';
 import { failAndRefundTask } from '../../db/queries/refunds.js';
 import { findTaskSubmission, insertPendingStatus, insertTaskDefinition, markSubmitted, type TaskSubmission } from '../../db/queries/tasks.js';
-import { asService, withUserScope } from '../../db/scope.js';
+import { asService, asServiceStatements, withUserScope } from '../../db/scope.js';
 import { AppError, errors } from '../../errors.js';
 import { ProviderError, type VideoProviders } from '../../providers/video-provider.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
@@ -75,7 +75,7 @@ export async function createGenerationTask(
   try {
     const { externalTaskId } = await submitToProvider(deps, { taskId, product, input, imageKey, callbackToken });
     const nextPollAt = new Date(deps.clock.now().getTime() + deps.firstPollDelayMs);
-    const recorded = await asService(deps.db, (tx) => markSubmitted(tx, { taskId, externalTaskId, nextPollAt }));
+    const recorded = await asServiceStatements(deps.db, (q) => markSubmitted(q, { taskId, externalTaskId, nextPollAt }));
     // Otherwise a provider callback got there first: read what it recorded.
     if (recorded) return { taskId, statusId, userId: user.id, status: 'pending', externalTaskId, errorMessage: null, refunded: false };
   } catch (error) {

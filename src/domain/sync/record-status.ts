@@ -1,7 +1,7 @@
 import { failAndRefundTask } from '../../db/queries/refunds.js';
 import type { SyncLease } from '../../db/queries/leases.js';
 import { claimForFailure, recordCompleted, recordProcessing, recordRetry } from '../../db/queries/sync.js';
-import { asService } from '../../db/scope.js';
+import { asService, asServiceStatements } from '../../db/scope.js';
 import type { ProviderError, ProviderStatus } from '../../providers/video-provider.js';
 import { backoffDelayMs, SYNC_BACKOFF } from './backoff.js';
 import type { SyncDeps, SyncResult } from './sync-deps.js';
@@ -25,12 +25,13 @@ export async function recordProviderStatus(
   const { taskId } = target;
   switch (status.state) {
     case 'processing': {
-      const changed = await asService(deps.db, (tx) => recordProcessing(tx, { ...target, nextAttemptAt: nextPollAt }));
+      const changed = await asServiceStatements(deps.db, (q) => recordProcessing(q, { ...target, nextAttemptAt: nextPollAt }));
       return { taskId, success: changed, newStatus: 'processing' };
     }
     case 'completed': {
-      const outcome = await asService(deps.db, (tx) =>
-        recordCompleted(tx, { ...target, videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl, now: deps.clock.now() }),
+      // Each of recordCompleted's guarded updates stands alone, so each may be its own one-round-trip transaction.
+      const outcome = await asServiceStatements(deps.db, (q) =>
+        recordCompleted(q, { ...target, videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl, now: deps.clock.now() }),
       );
       if (outcome === 'late_after_refund') {
         deps.logger.warn({ taskId, videoUrl: status.videoUrl }, 'provider finished a task after our timeout refunded it: recorded as completed, refund kept');
@@ -74,6 +75,6 @@ export async function retryLater(deps: SyncDeps, lease: SyncLease, owner: string
   const nextAttemptAt = new Date(deps.clock.now().getTime() + delay);
   const log = error.kind === 'unauthorized' ? deps.logger.error : deps.logger.warn;
   log.call(deps.logger, { taskId: lease.task_id, kind: error.kind, err: error, retryInMs: delay }, 'provider call failed; will retry');
-  await asService(deps.db, (tx) => recordRetry(tx, { taskId: lease.task_id, owner, nextAttemptAt }));
+  await asServiceStatements(deps.db, (q) => recordRetry(q, { taskId: lease.task_id, owner, nextAttemptAt }));
   return { taskId: lease.task_id, success: false, newStatus: lease.status, error: error.message };
 }
