@@ -25,7 +25,8 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>, options?: TransactionOptions): Promise<T>;
   /**
    * One statement in a transaction of its own with `settings`, in a single round trip where the driver allows
-   * (PostgreSQL: one simple-protocol message, the parameters inlined as escaped literals).
+   * (PostgreSQL: one simple-protocol message — an implicit transaction — with the parameters inlined as escaped
+   * literals).
    */
   queryInTransaction<Row = Record<string, unknown>>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>>;
   /**

@@ -19,15 +19,18 @@ function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   };
 }
 
-/**
- * `begin` and the transaction's settings in one simple-protocol message: one round trip instead of two on every
- * scoped request. The values are escaped literals (the simple protocol takes no parameters).
- */
-function beginStatement(options: TransactionOptions | undefined): string {
+/** The transaction's settings as one statement; the values are escaped literals (the simple protocol takes no parameters). */
+function settingsStatement(options: TransactionOptions | undefined): string | undefined {
   const settings = Object.entries(options?.settings ?? {});
-  if (settings.length === 0) return 'begin';
+  if (settings.length === 0) return undefined;
   const calls = settings.map(([name, value]) => `set_config(${pg.escapeLiteral(name)}, ${pg.escapeLiteral(value)}, true)`);
-  return `begin; select ${calls.join(', ')}`;
+  return `select ${calls.join(', ')}`;
+}
+
+/** `begin` and the settings in one simple-protocol message: one round trip instead of two on every scoped transaction. */
+function beginStatement(options: TransactionOptions | undefined): string {
+  const settings = settingsStatement(options);
+  return settings ? `begin; ${settings}` : 'begin';
 }
 
 /** A PostgreSQL database through a pg pool. */
@@ -55,19 +58,13 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
       }
     },
     async queryInTransaction<Row>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>> {
-      const client = await pool.connect();
-      try {
-        // begin; settings; the statement; commit — answered with one result per statement.
-        const results = (await client.query(`${beginStatement(options)}; ${inlineParams(sql, params)}; commit`)) as unknown as pg.QueryResult[];
-        const result = results[results.length - 2]!;
-        return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
-      } catch (error) {
-        // A failed statement leaves the transaction open and aborted.
-        await client.query('rollback').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
+      // Statements sent in one simple-protocol message run as one implicit transaction, so the settings are local
+      // to it, and a failure rolls it back and ends it: no begin, no commit, one round trip.
+      const settings = settingsStatement(options);
+      const text = settings ? `${settings}; ${inlineParams(sql, params)}` : inlineParams(sql, params);
+      const results = (await pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const result = Array.isArray(results) ? results[results.length - 1]! : results;
+      return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async listen(channel, onMessage) {
       const client = await pool.connect();
