@@ -1,20 +1,16 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../project-root.js';
 import { phaseOf, type SimContext } from './tasks.js';
 
-/**
- * A 1 s 320x180 H.264 (yuv420p, +faststart) MP4 and a 320x180 JPEG, made once with ffmpeg and kept in git.
- * tsc does not copy them into dist/, so a compiled build falls back to the source tree beside it.
- */
+/** The assets live in the source tree, which a built checkout also has (tsc copies only code into dist/). */
+const ASSETS_DIR = path.join(PROJECT_ROOT, 'src', 'providers', 'simulator', 'assets');
+
+/** A 1 s 320x180 H.264 (yuv420p, +faststart) MP4 and a 320x180 JPEG, made once with ffmpeg and kept in git. */
 function loadAsset(name: string): Buffer {
-  const candidates = [`./assets/${name}`, `../../../../src/providers/simulator/assets/${name}`];
-  for (const candidate of candidates) {
-    const path = fileURLToPath(new URL(candidate, import.meta.url));
-    if (existsSync(path)) return readFileSync(path);
-  }
-  throw new Error(`Simulator asset ${name} not found next to ${fileURLToPath(import.meta.url)}`);
+  return readFileSync(path.join(ASSETS_DIR, name));
 }
 
 export interface SimMedia {
