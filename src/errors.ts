@@ -32,7 +32,6 @@ export const errors = {
     new AppError(409, 'idempotency_in_progress', 'A request with this Idempotency-Key is still being processed'),
   idempotencyMismatch: () =>
     new AppError(422, 'idempotency_key_reused', 'This Idempotency-Key was used with a different request'),
-  payloadTooLarge: (message: string) => new AppError(413, 'payload_too_large', message),
   taskNotFound: () => new AppError(404, 'task_not_found', 'Task not found'),
   subscriptionNotFound: () => new AppError(404, 'subscription_not_found', 'No subscription'),
   notFound: (message = 'Not found') => new AppError(404, 'not_found', message),
@@ -46,5 +45,4 @@ export const errors = {
   archiveInProgress: () => new AppError(409, 'archive_in_progress', 'This task is being uploaded right now; try again shortly'),
   /** The contract's wording: `Upload failed: <reason>`. */
   uploadFailed: (reason: string) => new AppError(500, 'upload_failed', reason.startsWith('Upload failed') ? reason : `Upload failed: ${reason}`),
-  internal: (message: string, options?: { cause?: unknown }) => new AppError(500, 'internal_error', message, undefined, options),
 } as const;

@@ -27,5 +27,13 @@ export async function verifyPassword(password: string, stored: string): Promise<
   return key.length === expected.length && timingSafeEqual(key, expected);
 }
 
-/** A hash of a random password: login for an unknown email spends the same time as for a known one. */
-export const DUMMY_PASSWORD_HASH = hashPassword(randomBytes(16).toString('hex'));
+let dummyHash: Promise<string> | undefined;
+
+/**
+ * A hash of a random password, made on first use rather than at start-up: login for an unknown email then spends
+ * the same time as for a known one.
+ */
+export function dummyPasswordHash(): Promise<string> {
+  dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+  return dummyHash;
+}

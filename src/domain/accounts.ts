@@ -1,4 +1,4 @@
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from '../auth/password.js';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password.js';
 import type { AuthenticatedUser } from '../auth/tokens.js';
 import type { Db } from '../db/db.js';
 import { openCreditAccount } from '../db/queries/credits.js';
@@ -32,7 +32,7 @@ export async function signUp(
 /** Checks a password; an unknown email and a wrong password fail alike, in about the same time. */
 export async function logIn(deps: { db: Db }, input: { email: string; password: string }): Promise<AuthenticatedUser> {
   const user = await findUserByEmail(deps.db, normaliseEmail(input.email));
-  const ok = await verifyPassword(input.password, user?.encryptedPassword ?? (await DUMMY_PASSWORD_HASH));
+  const ok = await verifyPassword(input.password, user?.encryptedPassword ?? (await dummyPasswordHash()));
   if (!user || !ok) throw errors.invalidCredentials();
   return { id: user.id, email: user.email };
 }

@@ -32,8 +32,3 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
   );
   return rows[0];
 }
-
-export async function userExists(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query(`select 1 from auth.users where id = $1`, [id]);
-  return rowCount > 0;
-}

@@ -3,10 +3,6 @@ export function iso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
-export function isoOrNull(value: Date | string | null): string | null {
-  return value === null ? null : iso(value);
-}
-
 /** SQLSTATE of a driver error, when it has one (pg and PGlite both set `code`). */
 export function sqlState(error: unknown): string | undefined {
   if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
