@@ -111,6 +111,19 @@ describe('money under concurrency', () => {
     expect(await balanceOf(user)).toBe(6);
   });
 
+  it('a key refused for want of credits is not spent: the same key succeeds once the credits are there', async () => {
+    const user = await t.signUp();
+    await setBalance(user, 3);
+    const product = CATALOG.find((p) => p.path === '/api/kling/hq/10s')!;
+    const headers = { 'idempotency-key': 'top-up-first' };
+    expect((await generate(product, user, { headers })).statusCode).toBe(400);
+    await setBalance(user, 4);
+    const res = await generate(product, user, { headers });
+    expect(res.statusCode).toBe(200);
+    expect(await balanceOf(user)).toBe(0);
+    await expectLedgerExplainsBalances();
+  });
+
   it('keys are per user', async () => {
     const [u1, u2] = [await t.signUp(), await t.signUp()];
     const product = CATALOG.find((p) => p.path === '/api/kling/5s')!;

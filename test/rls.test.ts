@@ -95,6 +95,37 @@ describe('changing A’s rows as B', () => {
     expect(await as('service', 'select * from get_user_credits($1)', [a.id])).toEqual(ONE);
   });
 
+  it('create_charged_task acts for the caller alone, and anon may not call it', async () => {
+    const call = (token: string) =>
+      `select * from create_charged_task('text2video', 'p', '', null, '16:9', null, null, 0.5, false, 1, '{}', 'ai302', '${token}', 0, 'k1', 'h2', 24)`;
+    expect(await as('anon', call('anon-token'))).toEqual(DENIED);
+    // B's key "k1" is B's own: B gets a new task of B's, and A's key keeps A's request. Rolled back afterwards, so
+    // the other tests still find nothing of B's.
+    const rollBack = new Error('roll back');
+    let keys: unknown[] = [];
+    await t.deps.db
+      .transaction(async (tx: Queryable) => {
+        await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: b.id, role: 'authenticated' })]);
+        expect((await tx.query(call('b-token'))).rows).toEqual([{ outcome: 'created', task_id: expect.any(Number), status_id: expect.any(Number), request_hash: null }]);
+        await tx.query(`select set_config('role', 'service_role', true)`);
+        const { rows } = await tx.query(
+          `select k.user_id, k.request_hash, d.user_id as owner
+             from idempotency_keys k left join video_generation_task_definitions d on d.id = k.task_id
+            where k.key = 'k1' order by k.user_id = $1 desc`,
+          [a.id],
+        );
+        keys = rows;
+        throw rollBack;
+      })
+      .catch((error: unknown) => {
+        if (error !== rollBack) throw error;
+      });
+    expect(keys).toEqual([
+      { user_id: a.id, request_hash: 'h', owner: null },
+      { user_id: b.id, request_hash: 'h2', owner: b.id },
+    ]);
+  });
+
   it('A cannot raise their own balance directly', async () => {
     expect(await as('A', 'update user_credits set credits_balance = 999 where user_id = $1', [a.id])).toEqual(NONE);
     expect(await as('A', `insert into credit_ledger (user_id, delta, reason, balance_after) values ($1, 5, 'grant', 5)`, [a.id])).toEqual(DENIED);

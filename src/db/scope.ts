@@ -31,11 +31,11 @@ function statementwise(db: Db, options: TransactionOptions): Queryable {
 }
 
 /**
- * For reads of one statement each: every query `fn` makes runs in its own transaction as the user, under the same
- * RLS scope as withUserScope, in one round trip to PostgreSQL instead of three. Not for several statements that
- * must see one snapshot or change data together: use withUserScope.
+ * As the user, every statement its own transaction in one round trip instead of three, under the same RLS scope as
+ * withUserScope: for reads and for writes that are one statement each (or one function call). Not for several
+ * statements that must see one snapshot or change data together: use withUserScope.
  */
-export function readAsUser<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
+export function asUserStatements<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
   return fn(statementwise(db, scopeSettings('authenticated', userClaims(user))));
 }
 

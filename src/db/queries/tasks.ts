@@ -1,8 +1,9 @@
 import type { ProviderName } from '../../providers/video-provider.js';
 import type { Queryable } from '../db.js';
+import { IDEMPOTENCY_TTL_HOURS } from './idempotency.js';
+import { sqlState } from './values.js';
 
 export interface NewTask {
-  userId: string;
   taskType: 'text2video' | 'image2video';
   prompt: string;
   negativePrompt: string;
@@ -14,41 +15,45 @@ export interface NewTask {
   credits: number;
   startImagePath: string | null;
   additionalParams: Record<string, unknown>;
+  provider: ProviderName;
+  callbackToken: string;
+  /** How long the sync pass leaves the fresh pending task to the request that is submitting it. */
+  submitGraceMs: number;
+  idempotency: { key: string; requestHash: string } | null;
 }
 
-/** Inserts the task definition (the contract's columns); the user's RLS scope allows their own rows only. */
-export async function insertTaskDefinition(db: Queryable, task: NewTask): Promise<number> {
-  const { rows } = await db.query<{ id: number }>(
-    `insert into video_generation_task_definitions
-       (user_id, task_type, model, prompt, negative_prompt, start_img_path, aspect_ratio, camera_type, camera_value, cfg,
-        high_quality, credits, additional_params)
-     values ($1, $2, 'kling', $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     returning id`,
-    [
-      task.userId, task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
-      task.cameraValue === null ? null : String(task.cameraValue), task.cfg, task.highQuality, task.credits,
-      JSON.stringify(task.additionalParams),
-    ],
-  );
-  return rows[0]!.id;
-}
+export type ChargedTask =
+  | { kind: 'created'; taskId: number; statusId: number }
+  /** The key's first request; `taskId` is null while that request has not committed its task. */
+  | { kind: 'replay'; taskId: number | null; requestHash: string };
+
+/** SQLSTATE raised by create_charged_task when the user is short of credits; DETAIL holds the balance. */
+const INSUFFICIENT_CREDITS = 'SV402';
 
 /**
- * The task's status row, `pending` with no external id until the provider accepts it. `next_attempt_at` lies a
- * grace period ahead, so the sync pass leaves the task to the request that is submitting it — unless that
- * request's process dies, in which case the pass picks the task up afterwards.
+ * Claims the Idempotency-Key, inserts the task (the contract's columns), charges it (never below zero) and inserts
+ * its pending status, in one statement (create_charged_task, migration 0007) run as the signed-in user.
+ * Short of credits, nothing is written and the balance is returned.
  */
-export async function insertPendingStatus(
-  db: Queryable,
-  input: { taskId: number; provider: ProviderName; callbackToken: string; submitGraceMs: number },
-): Promise<number> {
-  const { rows } = await db.query<{ id: number }>(
-    `insert into video_generation_task_statuses (task_id, status, provider, callback_token, next_attempt_at)
-     values ($1, 'pending', $2, $3, now() + make_interval(secs => $4::double precision / 1000))
-     returning id`,
-    [input.taskId, input.provider, input.callbackToken, input.submitGraceMs],
-  );
-  return rows[0]!.id;
+export async function createChargedTask(db: Queryable, task: NewTask): Promise<ChargedTask | { kind: 'insufficient'; balance: number }> {
+  try {
+    const { rows } = await db.query<{ outcome: 'created' | 'replay'; task_id: number | null; status_id: number | null; request_hash: string | null }>(
+      `select outcome, task_id, status_id, request_hash
+         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+      [
+        task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
+        task.cameraValue === null ? null : String(task.cameraValue), task.cfg, task.highQuality, task.credits,
+        JSON.stringify(task.additionalParams), task.provider, task.callbackToken, task.submitGraceMs,
+        task.idempotency?.key ?? null, task.idempotency?.requestHash ?? null, IDEMPOTENCY_TTL_HOURS,
+      ],
+    );
+    const row = rows[0]!;
+    if (row.outcome === 'replay') return { kind: 'replay', taskId: row.task_id, requestHash: row.request_hash! };
+    return { kind: 'created', taskId: row.task_id!, statusId: row.status_id! };
+  } catch (error) {
+    if (sqlState(error) !== INSUFFICIENT_CREDITS) throw error;
+    return { kind: 'insufficient', balance: Number((error as { detail?: string }).detail ?? 0) };
+  }
 }
 
 /** Records the provider's id for a submitted task; false when something else already settled it. */

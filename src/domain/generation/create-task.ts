@@ -2,10 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Log } from '../../log.js';
 import type { Clock } from '../../clock.js';
 import type { Db, Queryable } from '../../db/db.js';
-import { attachTaskToKey, claimIdempotencyKey } from '../../db/queries/idempotency.js';
 import { failAndRefundTask } from '../../db/queries/refunds.js';
-import { findTaskSubmission, insertPendingStatus, insertTaskDefinition, markSubmitted, type TaskSubmission } from '../../db/queries/tasks.js';
-import { asService, asServiceStatements, withUserScope } from '../../db/scope.js';
+import { createChargedTask, findTaskSubmission, markSubmitted, type ChargedTask, type TaskSubmission } from '../../db/queries/tasks.js';
+import { asService, asServiceStatements, asUserStatements } from '../../db/scope.js';
 import { AppError, errors } from '../../errors.js';
 import { ProviderError, type VideoProviders } from '../../providers/video-provider.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
@@ -34,8 +33,8 @@ const LANGUAGE_OF_KIND = { t2v: 'en', i2v: 'zh' } as const;
 
 /**
  * Debits the price, records the task and submits it to the provider, in that order:
- * 1. one transaction (as the user) claims the Idempotency-Key, inserts the task, charges it with a guarded
- *    statement (never below zero) and inserts its pending status; it commits before any provider I/O;
+ * 1. one statement (as the user, one implicit transaction) claims the Idempotency-Key, inserts the task, charges
+ *    it (never below zero) and inserts its pending status; it commits before any provider I/O;
  * 2. the provider is called once; if it refuses or cannot be reached, the task fails and is refunded exactly once.
  * A process that dies between 1 and 2 leaves a pending task without external id, which the sync pass recovers.
  * A replayed Idempotency-Key returns the first request's task without a second charge.
@@ -51,11 +50,9 @@ export async function createGenerationTask(
   const imageKey = input.image ? await storeStartImage(deps.storage, user.id, input.image) : null;
   const callbackToken = randomBytes(24).toString('base64url');
 
-  let outcome: Recorded;
+  let outcome: ChargedTask;
   try {
-    outcome = await withUserScope(deps.db, user, (tx) =>
-      recordChargedTask(tx, user.id, product, input, { imageKey, callbackToken, idempotencyKey, requestHash }),
-    );
+    outcome = await asUserStatements(deps.db, user, (q) => recordChargedTask(q, product, input, { imageKey, callbackToken, idempotencyKey, requestHash }));
   } catch (error) {
     // A refused request stores nothing.
     if (imageKey) await deps.storage.delete(imageKey).catch((e: unknown) => deps.logger.warn({ err: e, imageKey }, 'could not remove refused upload'));
@@ -64,6 +61,7 @@ export async function createGenerationTask(
 
   if (outcome.kind === 'replay') {
     if (imageKey) await deps.storage.delete(imageKey).catch(() => undefined);
+    if (outcome.requestHash !== requestHash) throw errors.idempotencyMismatch();
     if (outcome.taskId === null) throw errors.idempotencyInProgress();
     const first = await readSubmission(deps.db, outcome.taskId);
     // The first request is still between its commit and the provider's answer.
@@ -86,29 +84,17 @@ export async function createGenerationTask(
   return readSubmission(deps.db, taskId);
 }
 
-type Recorded = { kind: 'created'; taskId: number; statusId: number } | { kind: 'replay'; taskId: number | null };
-
 /**
- * Inside the user's transaction: claims the Idempotency-Key, inserts the task, charges it (never below zero) and
- * inserts its pending status. Throws insufficient credits, which rolls all of it back.
+ * Claims the Idempotency-Key, inserts the task, charges it (never below zero) and inserts its pending status, in one
+ * statement. Short of credits it writes nothing and throws insufficient credits.
  */
 async function recordChargedTask(
-  tx: Queryable,
-  userId: string,
+  q: Queryable,
   product: Product,
   input: GenerationInput,
-  request: { imageKey: string | null; callbackToken: string; idempotencyKey?: string; requestHash: string },
-): Promise<Recorded> {
-  const { idempotencyKey, requestHash } = request;
-  if (idempotencyKey) {
-    const claim = await claimIdempotencyKey(tx, { userId, key: idempotencyKey, requestHash });
-    if (claim.kind === 'replay') {
-      if (claim.requestHash !== requestHash) throw errors.idempotencyMismatch();
-      return { kind: 'replay', taskId: claim.taskId };
-    }
-  }
-  const taskId = await insertTaskDefinition(tx, {
-    userId,
+  request: { imageKey: string | null; callbackToken: string; idempotencyKey: string | undefined; requestHash: string },
+): Promise<ChargedTask> {
+  const outcome = await createChargedTask(q, {
     taskType: product.kind === 't2v' ? 'text2video' : 'image2video',
     prompt: input.prompt,
     negativePrompt: input.negativePrompt,
@@ -126,15 +112,15 @@ async function recordChargedTask(
       api_endpoint: product.path,
       provider_model: product.model,
     },
+    provider: product.provider,
+    callbackToken: request.callbackToken,
+    submitGraceMs: SUBMIT_GRACE_MS,
+    idempotency: request.idempotencyKey ? { key: request.idempotencyKey, requestHash: request.requestHash } : null,
   });
-  const { rows } = await tx.query<{ balance: number | null }>('select charge_task($1, $2) as balance', [taskId, product.credits]);
-  if (rows[0]?.balance == null) {
-    const balance = await tx.query<{ credits_balance: number }>('select credits_balance from user_credits where user_id = $1', [userId]);
-    throw errors.insufficientCredits(LANGUAGE_OF_KIND[product.kind], { required: product.credits, balance: balance.rows[0]?.credits_balance ?? 0 });
+  if (outcome.kind === 'insufficient') {
+    throw errors.insufficientCredits(LANGUAGE_OF_KIND[product.kind], { required: product.credits, balance: outcome.balance });
   }
-  const statusId = await insertPendingStatus(tx, { taskId, provider: product.provider, callbackToken: request.callbackToken, submitGraceMs: SUBMIT_GRACE_MS });
-  if (idempotencyKey) await attachTaskToKey(tx, { userId, key: idempotencyKey, taskId });
-  return { kind: 'created', taskId, statusId };
+  return outcome;
 }
 
 async function readSubmission(db: Db, taskId: number): Promise<CreatedTask> {
