@@ -14,6 +14,11 @@ export interface Queryable {
 
 export interface TransactionOptions {
   settings?: Readonly<Record<string, string>>;
+  /**
+   * queryInTransaction only: the statement only reads. On PostgreSQL it runs in a read-only transaction and may
+   * share its round trip with other reads issued at the same moment (read-coalescer.ts).
+   */
+  readOnly?: boolean;
 }
 
 export interface Db extends Queryable {

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './db.js';
 import { inlineParams } from './inline-params.js';
+import { createReadCoalescer } from './read-coalescer.js';
 
 // int8 (bigserial ids) as numbers, not strings: our ids stay far below 2^53, and the contract answers numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -39,6 +40,7 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
   // An idle client's error (e.g. the server restarted) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const base = wrap(pool);
+  const read = createReadCoalescer((text) => pool.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>);
   return {
     kind: 'postgres',
     query: base.query,
@@ -61,7 +63,12 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
       // Statements sent in one simple-protocol message run as one implicit transaction, so the settings are local
       // to it, and a failure rolls it back and ends it: no begin, no commit, one round trip.
       const settings = settingsStatement(options);
-      const text = settings ? `${settings}; ${inlineParams(sql, params)}` : inlineParams(sql, params);
+      const statement = inlineParams(sql, params);
+      if (options.readOnly) {
+        const settingNames = Object.keys(options.settings ?? {}).sort().join(',');
+        return (await read({ settingNames, settings, statement })) as QueryResult<Row>;
+      }
+      const text = settings ? `${settings}; ${statement}` : statement;
       const results = (await pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
       const result = Array.isArray(results) ? results[results.length - 1]! : results;
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };

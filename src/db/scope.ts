@@ -31,9 +31,17 @@ function statementwise(db: Db, options: TransactionOptions): Queryable {
 }
 
 /**
- * As the user, every statement its own transaction in one round trip instead of three, under the same RLS scope as
- * withUserScope: for reads and for writes that are one statement each (or one function call). Not for several
- * statements that must see one snapshot or change data together: use withUserScope.
+ * For reads of one statement each: every query `fn` makes runs in its own read-only transaction as the user, under
+ * the same RLS scope as withUserScope, in one round trip instead of three, shared with other reads issued at the
+ * same moment. Not for several statements that must see one snapshot: use withUserScope.
+ */
+export function readAsUser<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  return fn(statementwise(db, { ...scopeSettings('authenticated', userClaims(user)), readOnly: true }));
+}
+
+/**
+ * As the user, every statement its own transaction in one round trip: for a write that is one statement (or one
+ * function call), never for statements that must commit together.
  */
 export function asUserStatements<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
   return fn(statementwise(db, scopeSettings('authenticated', userClaims(user))));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listLedger } from '../../../db/queries/credits.js';
-import { asUserStatements } from '../../../db/scope.js';
+import { readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
@@ -26,7 +26,7 @@ export function registerCreditHistory(app: App, deps: Deps, session: SessionOpti
     },
     handler: async (request) => {
       const user = currentUser(request);
-      const entries = await asUserStatements(deps.db, user, (q) => listLedger(q, user.id, request.query));
+      const entries = await readAsUser(deps.db, user, (q) => listLedger(q, user.id, request.query));
       return { entries };
     },
   });

@@ -1,5 +1,5 @@
 import { findCreation } from '../../../db/queries/creations.js';
-import { asUserStatements } from '../../../db/scope.js';
+import { readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { createTaskEventHub } from '../../../domain/events/task-events.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
@@ -41,7 +41,7 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
         // One read at a time, in order: the client sees changes in the order they were announced.
         queue = queue.then(async () => {
           if (closed) return;
-          const task = await asUserStatements(deps.db, user, (q) => findCreation(q, user.id, change.taskId));
+          const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, change.taskId));
           if (task) send(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
         }).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
       });

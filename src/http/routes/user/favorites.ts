@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { addFavorite, listFavorites, removeFavorite } from '../../../db/queries/favorites.js';
-import { asUserStatements, withUserScope } from '../../../db/scope.js';
+import { readAsUser, withUserScope } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { errors } from '../../../errors.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
@@ -18,7 +18,7 @@ export function registerFavorites(app: App, deps: Deps, session: SessionOptions)
     schema: { tags: ['user'], summary: "The signed-in user's favorite task ids, newest first", response: { 200: z.object({ favorites: z.array(favoriteBody) }), 401: errorBody } },
     handler: async (request) => {
       const user = currentUser(request);
-      return { favorites: await asUserStatements(deps.db, user, (q) => listFavorites(q, user.id)) };
+      return { favorites: await readAsUser(deps.db, user, (q) => listFavorites(q, user.id)) };
     },
   });
 

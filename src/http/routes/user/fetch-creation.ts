@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { listCreations } from '../../../db/queries/creations.js';
-import { asUserStatements } from '../../../db/scope.js';
+import { readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
@@ -20,7 +20,7 @@ export function registerFetchCreation(app: App, deps: Deps, session: SessionOpti
       const user = currentUser(request);
       const { limit, before } = request.query;
       // One extra row tells whether another page exists.
-      const rows = await asUserStatements(deps.db, user, (q) => listCreations(q, user.id, { limit: limit + 1, before }));
+      const rows = await readAsUser(deps.db, user, (q) => listCreations(q, user.id, { limit: limit + 1, before }));
       const creations = rows.slice(0, limit);
       return { creations, next_before: rows.length > limit ? creations[creations.length - 1]!.id : null };
     },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findCredits } from '../../../db/queries/credits.js';
-import { asUserStatements } from '../../../db/scope.js';
+import { readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { errors } from '../../../errors.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
@@ -22,7 +22,7 @@ export function registerFetchCredit(app: App, deps: Deps, session: SessionOption
     schema: { tags: ['user'], summary: "The signed-in user's credit balance and totals", response: { 200: creditsBody, 401: errorBody, 404: errorBody, 500: errorBody } },
     handler: async (request) => {
       const user = currentUser(request);
-      const credits = await asUserStatements(deps.db, user, (q) => findCredits(q, user.id));
+      const credits = await readAsUser(deps.db, user, (q) => findCredits(q, user.id));
       if (!credits) throw errors.notFound('No credit account');
       return credits;
     },

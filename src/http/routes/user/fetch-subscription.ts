@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findLatestSubscription } from '../../../db/queries/subscriptions.js';
-import { asUserStatements } from '../../../db/scope.js';
+import { readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { errors } from '../../../errors.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
@@ -29,7 +29,7 @@ export function registerFetchSubscription(app: App, deps: Deps, session: Session
     },
     handler: async (request) => {
       const user = currentUser(request);
-      const row = await asUserStatements(deps.db, user, (q) => findLatestSubscription(q, user.id));
+      const row = await readAsUser(deps.db, user, (q) => findLatestSubscription(q, user.id));
       if (!row) throw errors.subscriptionNotFound();
       // The contract's renewal_status is not a column: it is what auto_renew says.
       return {

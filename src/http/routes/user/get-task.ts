@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { findCreation } from '../../../db/queries/creations.js';
-import { asUserStatements } from '../../../db/scope.js';
+import { readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { errors } from '../../../errors.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
@@ -18,7 +18,7 @@ export function registerGetTask(app: App, deps: Deps, session: SessionOptions): 
     },
     handler: async (request) => {
       const user = currentUser(request);
-      const task = await asUserStatements(deps.db, user, (q) => findCreation(q, user.id, request.params.id));
+      const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, request.params.id));
       if (!task) throw errors.taskNotFound();
       return task;
     },
