@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startS3rver, type RunningS3rver } from '../../test/helpers/s3rver.js';
 import { StorageError, type ObjectStorage } from './object-storage.js';
 import { createS3Storage } from './s3.js';
+import { PART_SIZE } from './s3-upload.js';
 
 let s3rver: RunningS3rver;
 let storage: ObjectStorage;
@@ -74,6 +75,21 @@ describe('s3 storage against s3rver', () => {
 
     await storage.delete('videos/u1/big.mp4');
     expect(await storage.exists('videos/u1/big.mp4')).toBe(false);
+  }, 60_000);
+
+  it.each([
+    ['an empty stream', 0, 'stream'],
+    ['exactly two parts', 2 * PART_SIZE, 'stream'],
+    ['a Buffer four bytes over a part', PART_SIZE + 4, 'buffer'],
+  ] as const)('stores %s intact', async (_name, size, form) => {
+    const source = generated(size);
+    const body = form === 'buffer' ? Buffer.concat(await source.stream.toArray()) : source.stream;
+    expect(await storage.put('edge.bin', body, { contentType: 'application/octet-stream' })).toEqual({ bytes: size });
+    const got = await storage.get('edge.bin');
+    const hash = createHash('sha256');
+    for await (const chunk of got.body) hash.update(chunk as Buffer);
+    expect(hash.digest('hex')).toBe(source.sha256());
+    await storage.delete('edge.bin');
   }, 60_000);
 
   it('puts a small Buffer, checks it exists and deletes it', async () => {

@@ -5,11 +5,11 @@ import {
   S3Client,
   S3ServiceException,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 import { Readable } from 'node:stream';
-import { ByteCounter, tooLargeError } from './byte-counter.js';
+import { tooLargeError } from './byte-counter.js';
 import { assertValidKey, encodeKeyForUrl } from './keys.js';
 import { StorageError, type ObjectStorage } from './object-storage.js';
+import { uploadStream } from './s3-upload.js';
 
 export interface S3StorageOptions {
   /** Custom endpoint (R2, MinIO, s3rver); omit for AWS. */
@@ -25,15 +25,7 @@ export interface S3StorageOptions {
   timeoutMs?: number;
 }
 
-/**
- * Parts of 5 MiB (S3's minimum), one in flight: an upload buffers ~5 MiB whatever the object's size. The SDK
- * copies and hashes each part and the garbage outlives it, so RSS grows several times the buffered size: for a
- * 300 MB copy, 8 MiB × 2 measured +83 MB, 5 MiB × 2 +72 MB, 5 MiB × 1 +57 MB (at ~20 % less speed).
- */
-const PART_SIZE = 5 * 1024 * 1024;
-const QUEUE_SIZE = 1;
-
-/** S3-compatible storage (R2, S3, MinIO) with streamed multipart uploads. */
+/** S3-compatible storage (R2, S3, MinIO) with streamed multipart uploads (s3-upload.ts). */
 export function createS3Storage(options: S3StorageOptions): ObjectStorage {
   const { bucket, timeoutMs = 30_000 } = options;
   const baseUrl = options.publicUrl.replace(/\/+$/, '');
@@ -80,40 +72,19 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
       assertValidKey(key);
       signal?.throwIfAborted();
       if (Buffer.isBuffer(body) && maxBytes !== undefined && body.length > maxBytes) throw tooLargeError(maxBytes);
-      const counter = new ByteCounter(maxBytes);
-      const source = Buffer.isBuffer(body) ? Readable.from([body]) : body;
-      // An error in the source or the counter fails the Upload's read loop, which then aborts the multipart
-      // upload (leavePartsOnError: false), so nothing becomes visible. The caller's signal fails the stream
-      // the same way rather than using Upload.abort(), which rejects at once but lets in-flight parts finish.
-      source.on('error', (err) => counter.destroy(err));
-      source.pipe(counter);
-      const onAbort = () => counter.destroy(signal?.reason);
-      signal?.addEventListener('abort', onAbort, { once: true });
-      const upload = new Upload({
-        client,
-        params: { Bucket: bucket, Key: key, Body: counter, ContentType: contentType },
-        partSize: PART_SIZE,
-        queueSize: QUEUE_SIZE,
-        leavePartsOnError: false,
-      });
+      let bytes: number;
       try {
-        await upload.done();
+        bytes = await uploadStream({ client, bucket, key, contentType, body, maxBytes, signal });
       } catch (err) {
-        // Stop reading: a counter left half-consumed could otherwise emit an unhandled error later.
-        counter.destroy();
-        source.destroy();
-        if (counter.tooLarge && maxBytes !== undefined) throw tooLargeError(maxBytes);
         if (signal?.aborted) throw signal.reason;
         throw translateError(err, key);
-      } finally {
-        signal?.removeEventListener('abort', onAbort);
       }
       // A single-part PutObject already in flight cannot be recalled: remove it if the caller gave up meanwhile.
       if (signal?.aborted) {
         await deleteObject(key).catch(() => undefined);
         throw signal.reason;
       }
-      return { bytes: counter.bytes };
+      return { bytes };
     },
 
     async get(key) {
