@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import { createAi302Provider } from '../src/providers/ai302.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 import {
-  accounting, activate, archiveState, createBenchPglite, createBenchPostgres, grantCredits, seedArchiveTask, seedCompletedTasks,
+  accounting, activate, archiveState, retireLoadTasks, createBenchPglite, createBenchPostgres, grantCredits, seedArchiveTask, seedCompletedTasks,
   seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase,
 } from './lib/db.js';
 import { load, type LoadResult } from './lib/load.js';
@@ -239,6 +239,7 @@ async function main(): Promise<void> {
           : `single indexed selects on user_credits through PGlite in the bench process (the same data folder, the server stopped), concurrency ${CONNECTIONS}`;
       summary.fetch_credit_ratio = summary.fetch_credit_rps === null ? null : Math.round((summary.fetch_credit_rps / summary.db_ceiling_qps) * 1000) / 1000;
       log(`database ceiling: ${summary.db_ceiling_qps} selects/s (${summary.db_ceiling_method})`);
+      log(`retired ${await retireLoadTasks(db)} tasks of the HTTP load from the sync queue`);
     } finally {
       await db.close();
     }

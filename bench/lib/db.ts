@@ -131,6 +131,19 @@ export async function syncOutcome(db: Db, taskIds: readonly number[]): Promise<S
   };
 }
 
+/**
+ * Takes the tasks the HTTP load created (thousands, pending at the simulator) off the sync queue once their books are
+ * checked, so the sync benchmark measures its own tasks alone rather than sharing the passes with them.
+ */
+export async function retireLoadTasks(db: Db): Promise<number> {
+  const { rowCount } = await db.query(
+    `update video_generation_task_statuses
+        set status = 'failed', error_message = 'retired by the bench before the sync run', finished_at = now(), updated_at = now()
+      where status in ('pending', 'processing')`,
+  );
+  return rowCount;
+}
+
 /** Leaves nothing for the archive pass but what the archive benchmark adds. */
 export async function settleArchiveQueue(db: Db): Promise<void> {
   await db.query(`update video_generation_task_statuses set r2_status = 'completed' where r2_status is distinct from 'completed' and status = 'completed'`);
