@@ -108,8 +108,9 @@ async function main(): Promise<void> {
     // The simulator and s3rver listen on loopback.
     ARCHIVE_ALLOW_PRIVATE_HOSTS: 'true',
     ARCHIVE_MAX_BYTES: String(Math.max(2 * 1024 ** 3, ARCHIVE_BYTES * 2)),
-    // The archive pass runs when the bench asks (the job endpoint), not on its own.
-    ARCHIVE_INTERVAL_MS: String(24 * 3600_000),
+    // The archive pass is off: the bench asks for copies through the job endpoint, and the sync runs measure sync
+    // alone (with the loop on, every instance would also copy each task the moment sync completes it).
+    ARCHIVE_INTERVAL_MS: '0',
     DATA_DIR: dataDir,
     ...(process.env.DATABASE_POOL_SIZE ? { DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE } : {}),
     ...database.serverEnv,

@@ -19,9 +19,14 @@ describe('loadConfig', () => {
     [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET'],
     [{ KLING_ACCESS_KEY: 'ak' }, 'KLING_SECRET_KEY'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
+    [{ SYNC_INTERVAL_MS: '50' }, 'SYNC_INTERVAL_MS'],
   ])('names the bad variable (%o)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('takes 0 as a job interval: the loop is off', () => {
+    expect(loadConfig({ ARCHIVE_INTERVAL_MS: '0' }).ARCHIVE_INTERVAL_MS).toBe(0);
   });
 
   it('treats empty strings as unset', () => {

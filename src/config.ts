@@ -4,6 +4,9 @@ import { z } from 'zod';
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+/** A job's period in ms: 0 turns the loop off (an external cron calls the job endpoints instead). */
+const interval = (fallback: number) =>
+  z.coerce.number().int().refine((v) => v === 0 || v >= 100, 'must be 0 (off) or at least 100').default(fallback);
 const bool = (fallback: boolean) =>
   z
     .enum(['true', 'false', '1', '0'])
@@ -38,8 +41,8 @@ const envSchema = z
     SIMULATOR_DELAY_MS: int(15_000),
     SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 
-    SYNC_INTERVAL_MS: int(30_000, 100),
-    ARCHIVE_INTERVAL_MS: int(300_000, 100),
+    SYNC_INTERVAL_MS: interval(30_000),
+    ARCHIVE_INTERVAL_MS: interval(300_000),
     TASK_TIMEOUT_MS: int(2 * 3600_000, 1000),
     LEASE_MS: int(120_000, 1000),
     SYNC_BATCH_SIZE: int(200, 1),

@@ -29,6 +29,14 @@ describe('startLoop', () => {
     expect(run).toHaveBeenCalledTimes(2);
   });
 
+  it('runs nothing when the interval is 0', async () => {
+    const run = vi.fn().mockResolvedValue(undefined);
+    const loop = startLoop('test', 0, run, logger);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(run).not.toHaveBeenCalled();
+    await loop.stop();
+  });
+
   it('keeps going after a failed run', async () => {
     const run = vi.fn().mockRejectedValueOnce(new Error('boom')).mockResolvedValue(undefined);
     const loop = startLoop('test', 1_000, run, logger);

@@ -19,11 +19,15 @@ export interface Loop {
 }
 
 /**
- * Runs `run` every `intervalMs`. A tick that finds the previous run still going is skipped, so one process never
- * runs the same pass twice at once (other processes may: leases keep them off each other's tasks).
- * Timers are unref'd: they never keep the process alive on their own.
+ * Runs `run` every `intervalMs`; an interval of 0 runs nothing (the loop is off). A tick that finds the previous
+ * run still going is skipped, so one process never runs the same pass twice at once (other processes may: leases
+ * keep them off each other's tasks). Timers are unref'd: they never keep the process alive on their own.
  */
 export function startLoop(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Log): Loop {
+  if (intervalMs === 0) {
+    logger.info({ pass: name }, 'pass turned off (interval 0)');
+    return { stop: async () => undefined };
+  }
   let running: Promise<void> | undefined;
   let stopped = false;
   const tick = () => {
