@@ -15,10 +15,12 @@ export interface Queryable {
 export interface TransactionOptions {
   settings?: Readonly<Record<string, string>>;
   /**
-   * queryInTransaction only: the statement only reads. On PostgreSQL it runs in a read-only transaction and may
-   * share its round trip with other reads issued at the same moment (read-coalescer.ts).
+   * queryInTransaction only. On PostgreSQL, statements of the same moment may share one message (coalescer.ts):
+   * 'read' for a statement that only reads (it runs read-only); 'write' for a guarded write of rows that no other
+   * statement of the moment writes (a leased task's status), which may commit together with others, or be sent
+   * again on its own if another fails.
    */
-  readOnly?: boolean;
+  share?: 'read' | 'write';
 }
 
 export interface Db extends Queryable {

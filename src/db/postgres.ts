@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './db.js';
 import { inlineParams } from './inline-params.js';
-import { createReadCoalescer } from './read-coalescer.js';
+import { createStatementCoalescer } from './coalescer.js';
 
 // int8 (bigserial ids) as numbers, not strings: our ids stay far below 2^53, and the contract answers numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -40,7 +40,7 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
   // An idle client's error (e.g. the server restarted) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const base = wrap(pool);
-  const read = createReadCoalescer((text) => pool.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>);
+  const shared = createStatementCoalescer((text) => pool.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>);
   return {
     kind: 'postgres',
     query: base.query,
@@ -64,9 +64,9 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
       // to it, and a failure rolls it back and ends it: no begin, no commit, one round trip.
       const settings = settingsStatement(options);
       const statement = inlineParams(sql, params);
-      if (options.readOnly) {
-        const settingNames = Object.keys(options.settings ?? {}).sort().join(',');
-        return (await read({ settingNames, settings, statement })) as QueryResult<Row>;
+      if (options.share) {
+        const group = `${options.share}:${Object.keys(options.settings ?? {}).sort().join(',')}`;
+        return (await shared({ group, settings, statement, readOnly: options.share === 'read' })) as QueryResult<Row>;
       }
       const text = settings ? `${settings}; ${statement}` : statement;
       const results = (await pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];

@@ -36,7 +36,7 @@ function statementwise(db: Db, options: TransactionOptions): Queryable {
  * same moment. Not for several statements that must see one snapshot: use withUserScope.
  */
 export function readAsUser<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return fn(statementwise(db, { ...scopeSettings('authenticated', userClaims(user)), readOnly: true }));
+  return fn(statementwise(db, { ...scopeSettings('authenticated', userClaims(user)), share: 'read' }));
 }
 
 /**
@@ -48,11 +48,12 @@ export function asUserStatements<T>(db: Db, user: { id: string; email: string },
 }
 
 /**
- * As the service role, every statement its own transaction in one round trip: for guarded single-statement writes
- * of the jobs (each stands alone), never for statements that must commit together.
+ * As the service role, every statement its own transaction in one round trip, shared with other such writes of the
+ * same moment: for the jobs' guarded single-statement writes of one task's status row (each stands alone), never
+ * for statements that must commit together.
  */
 export function asServiceStatements<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return fn(statementwise(db, scopeSettings('service_role', { role: 'service_role' })));
+  return fn(statementwise(db, { ...scopeSettings('service_role', { role: 'service_role' }), share: 'write' }));
 }
 
 /** Runs `fn` in one transaction as Supabase's `service_role`: for jobs and public reads across users. */
