@@ -13,6 +13,8 @@ describe.runIf(TEST_DATABASE === 'postgres')('statement coalescer', () => {
   beforeAll(async () => {
     testDb = await createTestDb();
     pool = new pg.Pool({ connectionString: testDb.url, max: 4 });
+    // Dropping the database terminates connections that pool.end() may still be closing.
+    pool.on('error', () => undefined);
     read = createStatementCoalescer((text) => {
       sent.push(text);
       return pool.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>;
