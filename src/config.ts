@@ -30,6 +30,8 @@ const envSchema = z
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     AUTH_RATE_LIMIT: int(10, 1),
     GENERATION_RATE_LIMIT: int(20, 1),
+    /** A comment line on every idle server-sent events stream this often, before proxies close it (nginx: 60 s). */
+    SSE_HEARTBEAT_MS: int(15_000, 100),
 
     AI302_API_KEY: optionalString,
     AI302_BASE_URL: z.url().default('https://api.302.ai'),

@@ -77,3 +77,30 @@ describe('GET /api/user/events', () => {
     expect(events.at(-1)!.data).toMatchObject({ id: taskId, status: 'completed' });
   });
 });
+
+describe('GET /api/user/events on a quiet stream', () => {
+  it('sends a heartbeat comment every SSE_HEARTBEAT_MS, so proxies keep an idle stream open', async () => {
+    const quiet = await createTestApp({ env: { SSE_HEARTBEAT_MS: '200' } });
+    try {
+      await quiet.app.listen({ port: 0, host: '127.0.0.1' });
+      const url = `http://127.0.0.1:${(quiet.app.server.address() as AddressInfo).port}/api/user/events`;
+      const user = await quiet.signUp();
+      const controller = new AbortController();
+      const res = await fetch(url, { headers: user.auth, signal: controller.signal });
+      const reader = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while ((text.match(/^: heartbeat$/gm) ?? []).length < 2) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += decoder.decode(value, { stream: true });
+      }
+      controller.abort();
+      expect(text.startsWith(': connected\n\n')).toBe(true);
+      expect(text.match(/^: heartbeat$/gm)).toHaveLength(2);
+      expect(text).not.toContain('event:');
+    } finally {
+      await quiet.close();
+    }
+  });
+});

@@ -5,12 +5,10 @@ import { createTaskEventHub } from '../../../domain/events/task-events.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
 
-const HEARTBEAT_MS = 15_000;
-
 /**
  * `GET /api/user/events`: a server-sent events stream of the signed-in user's task changes. Each change is sent as
  * `event: task` with the task in the fetch-creation shape, read under the user's RLS scope; a comment line every
- * 15 s keeps proxies from closing an idle stream. Everything is released when the client goes away.
+ * SSE_HEARTBEAT_MS (15 s) keeps proxies from closing an idle stream. Everything is released when the client goes away.
  */
 export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
   const hub = createTaskEventHub(deps.db, deps.logger);
@@ -54,7 +52,7 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
         'x-request-id': request.id,
       });
       send(': connected\n\n');
-      const heartbeat = setInterval(() => send(': heartbeat\n\n'), HEARTBEAT_MS);
+      const heartbeat = setInterval(() => send(': heartbeat\n\n'), deps.config.SSE_HEARTBEAT_MS);
       heartbeat.unref();
       const cleanUp = () => {
         if (closed) return;
