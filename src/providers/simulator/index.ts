@@ -34,6 +34,8 @@ export interface Simulator {
   requests: RecordedRequest[];
   /** Tasks by provider id, to inspect from tests. */
   tasks: ReadonlyMap<string, SimTask>;
+  /** The most API requests it has had open at once (a held `hang` reply counts until it is sent). */
+  peakConcurrentRequests(): number;
   close(): Promise<void>;
 }
 
@@ -116,7 +118,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     },
   };
 
+  let open = 0;
+  let peakOpen = 0;
+
   async function handleApi(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    open += 1;
+    peakOpen = Math.max(peakOpen, open);
+    res.once('close', () => (open -= 1));
     const request: SimRequest = {
       method: req.method ?? 'GET',
       path: url.pathname,
@@ -170,6 +178,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     faults,
     requests,
     tasks: context.tasks,
+    peakConcurrentRequests: () => peakOpen,
     close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
