@@ -14,8 +14,8 @@ import { spawnSync } from 'node:child_process';
 import { createAi302Provider } from '../src/providers/ai302.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 import {
-  accounting, activate, archiveState, retireLoadTasks, createBenchPglite, createBenchPostgres, grantCredits, seedArchiveTask, seedCompletedTasks,
-  seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase,
+  accounting, activate, archiveState, createBenchPglite, createBenchPostgres, grantCredits, retireLoadTasks, seedArchiveTask,
+  seedCompletedTasks, seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase,
 } from './lib/db.js';
 import { load, type LoadResult } from './lib/load.js';
 import { cleanupAll, freePort, onCleanup, ROOT, rssMb, sampleRss, serverCommand, spawnChild, waitHealthy, type Child } from './lib/proc.js';
