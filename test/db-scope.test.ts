@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findCredits } from '../src/db/queries/credits.js';
-import { readAsUser } from '../src/db/scope.js';
+import { asServiceStatements, readAsUser } from '../src/db/scope.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 import { TEST_DATABASE } from './helpers/db.js';
 
@@ -55,5 +55,17 @@ describe('readAsUser under concurrency (on PostgreSQL, reads of one moment share
     await expect(
       readAsUser(t.deps.db, a, (q) => q.query(`insert into user_favorites (user_id, task_id) values ($1, 1)`, [a.id])),
     ).rejects.toMatchObject({ code: '25006' });
+  });
+});
+
+describe('asServiceStatements', () => {
+  const setting = (options?: { waitForFlush?: boolean }) =>
+    asServiceStatements(t.deps.db, (q) => q.query<{ v: string; role: string }>(`select current_setting('synchronous_commit') as v, current_user as role`), options);
+
+  it('waits for the disk flush unless told the write can be learned again', async () => {
+    expect((await setting()).rows).toEqual([{ v: 'on', role: 'service_role' }]);
+    expect((await setting({ waitForFlush: false })).rows).toEqual([{ v: 'off', role: 'service_role' }]);
+    // Transaction-local: the next statement on any connection is back to the default.
+    expect((await setting()).rows).toEqual([{ v: 'on', role: 'service_role' }]);
   });
 });

@@ -17,6 +17,8 @@ function scopeSettings(role: string, claims: object): TransactionOptions {
   return { settings: { role, 'request.jwt.claims': JSON.stringify(claims) } };
 }
 
+const SERVICE_SCOPE = scopeSettings('service_role', { role: 'service_role' });
+
 /** Runs `fn` in one transaction as the user: the database's RLS policies refuse every other user's rows. */
 export function withUserScope<T>(db: Db, user: { id: string; email: string }, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return db.transaction(fn, scopeSettings('authenticated', userClaims(user)));
@@ -51,12 +53,19 @@ export function asUserStatements<T>(db: Db, user: { id: string; email: string },
  * As the service role, every statement its own transaction in one round trip, shared with other such writes of the
  * same moment: for the jobs' guarded single-statement writes of one task's status row (each stands alone), never
  * for statements that must commit together.
+ *
+ * `waitForFlush: false` commits without waiting for the WAL flush (`synchronous_commit = off`): only for what can be
+ * learned again from the provider (what a status poll or callback reported), since a crash of PostgreSQL itself
+ * may forget the last fraction of a second of such commits, and the next poll then records them again. It keeps
+ * the commits of all instances from queueing behind each other's disk flush: status changes send a NOTIFY, and
+ * PostgreSQL serialises the commits of notifying transactions, flush included.
  */
-export function asServiceStatements<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return fn(statementwise(db, { ...scopeSettings('service_role', { role: 'service_role' }), share: 'write' }));
+export function asServiceStatements<T>(db: Db, fn: (q: Queryable) => Promise<T>, options: { waitForFlush?: boolean } = {}): Promise<T> {
+  const settings = { ...SERVICE_SCOPE.settings, ...(options.waitForFlush === false ? { synchronous_commit: 'off' } : {}) };
+  return fn(statementwise(db, { settings, share: 'write' }));
 }
 
 /** Runs `fn` in one transaction as Supabase's `service_role`: for jobs and public reads across users. */
 export function asService<T>(db: Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
-  return db.transaction(fn, scopeSettings('service_role', { role: 'service_role' }));
+  return db.transaction(fn, SERVICE_SCOPE);
 }

@@ -6,6 +6,12 @@ import type { ProviderError, ProviderStatus } from '../../providers/video-provid
 import { backoffDelayMs, SYNC_BACKOFF } from './backoff.js';
 import type { SyncDeps, SyncResult } from './sync-deps.js';
 
+/**
+ * What the provider reported can be asked again: such records need not wait for the disk flush (see
+ * asServiceStatements). Failures carry a refund and are committed durably (failTask).
+ */
+const RELEARNABLE = { waitForFlush: false };
+
 /** Who records: the lease owner during a pass, or null for a provider callback. */
 export interface RecordTarget {
   taskId: number;
@@ -25,13 +31,15 @@ export async function recordProviderStatus(
   const { taskId } = target;
   switch (status.state) {
     case 'processing': {
-      const changed = await asServiceStatements(deps.db, (q) => recordProcessing(q, { ...target, nextAttemptAt: nextPollAt }));
+      const changed = await asServiceStatements(deps.db, (q) => recordProcessing(q, { ...target, nextAttemptAt: nextPollAt }), RELEARNABLE);
       return { taskId, success: changed, newStatus: 'processing' };
     }
     case 'completed': {
       // Each of recordCompleted's guarded updates stands alone, so each may be its own one-round-trip transaction.
-      const outcome = await asServiceStatements(deps.db, (q) =>
-        recordCompleted(q, { ...target, videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl, now: deps.clock.now() }),
+      const outcome = await asServiceStatements(
+        deps.db,
+        (q) => recordCompleted(q, { ...target, videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl, now: deps.clock.now() }),
+        RELEARNABLE,
       );
       if (outcome === 'late_after_refund') {
         deps.logger.warn({ taskId, videoUrl: status.videoUrl }, 'provider finished a task after our timeout refunded it: recorded as completed, refund kept');
@@ -75,6 +83,6 @@ export async function retryLater(deps: SyncDeps, lease: SyncLease, owner: string
   const nextAttemptAt = new Date(deps.clock.now().getTime() + delay);
   const log = error.kind === 'unauthorized' ? deps.logger.error : deps.logger.warn;
   log.call(deps.logger, { taskId: lease.task_id, kind: error.kind, err: error, retryInMs: delay }, 'provider call failed; will retry');
-  await asServiceStatements(deps.db, (q) => recordRetry(q, { taskId: lease.task_id, owner, nextAttemptAt }));
+  await asServiceStatements(deps.db, (q) => recordRetry(q, { taskId: lease.task_id, owner, nextAttemptAt }), RELEARNABLE);
   return { taskId: lease.task_id, success: false, newStatus: lease.status, error: error.message };
 }
