@@ -31,8 +31,10 @@ interface VideoLike {
   readyState: number;
   currentTime: number;
   paused: boolean;
+  ended: boolean;
   error: { code: number } | null;
   play(): Promise<void>;
+  pause(): void;
 }
 
 describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
@@ -55,7 +57,7 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
     imageDir = await mkdtemp(path.join(tmpdir(), 'sv-e2e-img-'));
     webRoot = await mkdtemp(path.join(tmpdir(), 'sv-e2e-web-'));
     // The server only reads the web folder per request, so the build, the server and the browser start together.
-    const [built, started, launched] = await Promise.allSettled([buildWebApp(webRoot), startE2eServer(webRoot), launchChromium()]);
+    const [built, started, launched] = await Promise.allSettled([buildWebApp(webRoot), startE2eServer(webRoot, { ARCHIVE_INTERVAL_MS: '0' }), launchChromium()]);
     // Keep whatever did start, so afterAll stops it even when another part failed.
     if (started.status === 'fulfilled') server = started.value;
     if (launched.status === 'fulfilled') browser = launched.value;
@@ -200,6 +202,35 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
       { timeout: LIFECYCLE_TIMEOUT, polling: 100 },
     );
     expect(await video.evaluate((el) => (el as unknown as VideoLike).error)).toBeNull();
+
+    // The archive pass swaps the provider's URL for our copy while the video plays (the loop is off here, so the
+    // copy is made now, through the contract's job endpoint): playback goes on, and the card takes the copy at the
+    // next pause.
+    expect(src).not.toMatch(/^\/media\//);
+    const pass = await fetch(`${server.url}/api/task/upload-to-r2`, { method: 'POST' });
+    expect(pass.status).toBe(200);
+    const archivedUrl = await pageA.waitForFunction(
+      async (id) => {
+        const res = await fetch(`/api/user/tasks/${id}`);
+        const task = (await res.json()) as { result_url?: string | null };
+        return task.result_url?.startsWith('/media/') ? task.result_url : false;
+      },
+      textTaskId,
+      { timeout: LIFECYCLE_TIMEOUT, polling: 200 },
+    );
+    // Not reloaded: still playing, or played to its end, never back at 0.
+    expect(
+      await video.evaluate((el) => {
+        const v = el as unknown as VideoLike;
+        return v.currentTime > 0 && (!v.paused || v.ended);
+      }),
+    ).toBe(true);
+    await video.evaluate((el) => (el as unknown as VideoLike).pause());
+    await pageA.waitForFunction(
+      ([el, url]) => (el as unknown as { getAttribute(name: string): string | null }).getAttribute('src') === url,
+      [await video.elementHandle(), await archivedUrl.jsonValue()] as const,
+      { timeout: UI_TIMEOUT, polling: 100 },
+    );
 
     // Favorite it; it stays a favorite across a reload and is the only one under the Favorites filter.
     const star = textCard.getByTestId('favorite-toggle');

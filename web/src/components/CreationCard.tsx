@@ -1,6 +1,7 @@
 import type { Creation } from '../api';
 import { formatDateTime, formatElapsed, parseTime, plural } from '../format';
-import { useNow } from '../hooks';
+import { useRef } from 'preact/hooks';
+import { useNow, useSteadySrc } from '../hooks';
 
 interface Props {
   creation: Creation;
@@ -41,14 +42,7 @@ export function CreationCard({ creation: c, favorite, onToggleFavorite }: Props)
     <li class={`card creation status-${c.status}`} data-testid="creation-card" data-task-id={String(c.id)} data-status={c.status}>
       <div class="media-box" style={{ aspectRatio: ratio }}>
         {c.status === 'completed' && c.result_url ? (
-          <video
-            src={c.result_url}
-            poster={c.thumbnail_url ?? undefined}
-            controls
-            playsInline
-            preload="metadata"
-            aria-label={`Video: ${label}`}
-          />
+          <ResultVideo src={c.result_url} poster={c.thumbnail_url} label={label} />
         ) : c.status === 'failed' ? (
           <div class="media-message">
             <p>Failed: {c.error_message || 'the provider did not return a video.'}</p>
@@ -97,5 +91,21 @@ export function CreationCard({ creation: c, favorite, onToggleFavorite }: Props)
         </p>
       </div>
     </li>
+  );
+}
+
+function ResultVideo({ src, poster, label }: { src: string; poster: string | null; label: string }) {
+  const ref = useRef<HTMLVideoElement>(null);
+  const shown = useSteadySrc(ref, src);
+  return (
+    <video
+      ref={ref}
+      src={shown}
+      poster={poster ?? undefined}
+      controls
+      playsInline
+      preload="metadata"
+      aria-label={`Video: ${label}`}
+    />
   );
 }

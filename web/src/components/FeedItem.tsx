@@ -1,10 +1,12 @@
 import { useRef } from 'preact/hooks';
 import type { FeedVideo } from '../api';
 import { formatDate } from '../format';
+import { useSteadySrc } from '../hooks';
 
 /** A muted looping preview that plays on hover, keyboard focus or tap. */
 export function FeedItem({ video }: { video: FeedVideo }) {
   const ref = useRef<HTMLVideoElement>(null);
+  const src = useSteadySrc(ref, video.videoUrl);
   const title = video.title?.trim() || 'Untitled video';
 
   const play = () => {
@@ -25,7 +27,7 @@ export function FeedItem({ video }: { video: FeedVideo }) {
       <div class="media-box">
         <video
           ref={ref}
-          src={video.videoUrl}
+          src={src}
           muted
           playsInline
           loop
