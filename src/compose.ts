@@ -53,7 +53,13 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
   const needsSimulator = !config.AI302_API_KEY || !config.KLING_ACCESS_KEY;
   const simKeys = { ai302ApiKey: randomBytes(16).toString('hex'), klingAccessKey: 'simulator', klingSecretKey: randomBytes(32).toString('hex') };
   const simulator = needsSimulator
-    ? await startSimulator({ host: '127.0.0.1', delayMs: config.SIMULATOR_DELAY_MS, failureRate: config.SIMULATOR_FAILURE_RATE, ...simKeys })
+    ? await startSimulator({
+        host: '127.0.0.1',
+        delayMs: config.SIMULATOR_DELAY_MS,
+        failureRate: config.SIMULATOR_FAILURE_RATE,
+        recordRequests: false,
+        ...simKeys,
+      })
     : undefined;
   const ai302 = config.AI302_API_KEY
     ? createAi302Provider({ apiKey: config.AI302_API_KEY, baseUrl: config.AI302_BASE_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS })

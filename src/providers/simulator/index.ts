@@ -23,6 +23,11 @@ export interface SimulatorOptions {
   klingSecretKey: string;
   now?: () => number;
   random?: () => number;
+  /**
+   * Keep every API request in `requests`, bodies included, for tests to inspect (the default). A simulator that
+   * runs for long (the service's built-in one, `npm run simulator`) keeps none: they would only grow.
+   */
+  recordRequests?: boolean;
 }
 
 /** A running simulator. */
@@ -30,7 +35,7 @@ export interface Simulator {
   /** e.g. `http://127.0.0.1:4010`: the base URL for both adapters. */
   url: string;
   faults: FaultControls;
-  /** Every API request received (not media downloads), oldest first. */
+  /** Every API request received (not media downloads), oldest first; empty when `recordRequests` is false. */
   requests: RecordedRequest[];
   /** Tasks by provider id, to inspect from tests. */
   tasks: ReadonlyMap<string, SimTask>;
@@ -133,7 +138,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       contentType: req.headers['content-type'] ?? '',
       body: await readBody(req),
     };
-    requests.push({ method: request.method, path: request.path, headers: req.headers, body: await recordBody(request), at: now() });
+    if (options.recordRequests !== false) {
+      requests.push({ method: request.method, path: request.path, headers: req.headers, body: await recordBody(request), at: now() });
+    }
     const isKling = request.path.startsWith('/v1/');
     const fault = faults.next();
     if (fault === 'reset') {

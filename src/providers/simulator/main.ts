@@ -31,6 +31,7 @@ const simulator = await startSimulator({
   ai302ApiKey: env.AI302_API_KEY,
   klingAccessKey: env.KLING_ACCESS_KEY,
   klingSecretKey: env.KLING_SECRET_KEY,
+  recordRequests: false,
 });
 console.log(`Provider simulator listening on ${simulator.url} (302.ai: /klingai/*, Kling: /v1/videos/*)`);
 

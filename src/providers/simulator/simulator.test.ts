@@ -144,6 +144,19 @@ describe('simulator', () => {
     await other.close();
     expect(await pending).toBe('closed');
   });
+
+  it('keeps no requests when told not to record them, and still answers', async () => {
+    const quiet = await startSimulator({ delayMs: 0, failureRate: 0, ai302ApiKey: KEY, klingAccessKey: ACCESS, klingSecretKey: SECRET, recordRequests: false });
+    try {
+      const res = await fetch(`${quiet.url}/klingai/task/unknown/fetch`, { headers: { authorization: `Bearer ${KEY}` } });
+      expect(res.status).toBe(404);
+      expect(await res.json()).toMatchObject({ error: { type: 'not_found' } });
+      expect(quiet.peakConcurrentRequests()).toBe(1);
+      expect(quiet.requests).toEqual([]);
+    } finally {
+      await quiet.close();
+    }
+  });
 });
 
 describe('fault rates', () => {
