@@ -198,8 +198,7 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
         return el.readyState >= 2 && el.currentTime > 0;
       },
       await video.elementHandle(),
-      // Decoding competes for the CPU with the rest of the suite: a generous deadline, not a speed check.
-      { timeout: LIFECYCLE_TIMEOUT, polling: 100 },
+      { timeout: UI_TIMEOUT, polling: 100 },
     );
     expect(await video.evaluate((el) => (el as unknown as VideoLike).error)).toBeNull();
 
