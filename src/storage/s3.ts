@@ -6,7 +6,6 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { Readable } from 'node:stream';
-import { tooLargeError } from './byte-counter.js';
 import { assertValidKey, encodeKeyForUrl } from './keys.js';
 import { StorageError, type ObjectStorage } from './object-storage.js';
 import { uploadStream } from './s3-upload.js';
@@ -71,7 +70,6 @@ export function createS3Storage(options: S3StorageOptions): ObjectStorage {
     async put(key, body, { contentType, maxBytes, signal }) {
       assertValidKey(key);
       signal?.throwIfAborted();
-      if (Buffer.isBuffer(body) && maxBytes !== undefined && body.length > maxBytes) throw tooLargeError(maxBytes);
       let bytes: number;
       try {
         bytes = await uploadStream({ client, bucket, key, contentType, body, maxBytes, signal });
