@@ -62,13 +62,11 @@ TO service_role
 USING (true)
 WITH CHECK (true);
 
--- What the jobs (run as service_role, like the contract's cron jobs) and the API roles need.
-GRANT USAGE ON SCHEMA public TO service_role, authenticated, anon;
-GRANT ALL ON ALL TABLES IN SCHEMA public TO service_role;
-GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO service_role;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO authenticated;
-GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO authenticated;
-GRANT SELECT ON ALL TABLES IN SCHEMA public TO anon;
+-- What the jobs (run as service_role, like the contract's cron jobs) need. The user roles' privileges are granted,
+-- column by column where it matters, in 0010_least_privilege.sql; nothing here touches tables that are not ours.
+GRANT ALL ON user_credits, video_generation_task_definitions, video_generation_task_statuses, user_favorites, user_subscriptions TO service_role;
+GRANT ALL ON SEQUENCE user_credits_id_seq, video_generation_task_definitions_id_seq, video_generation_task_statuses_id_seq,
+    user_favorites_id_seq, user_subscriptions_id_seq TO service_role;
 
 -- Deviation: get_user_credits is SECURITY DEFINER and takes any user id, so with Supabase's default grants any
 -- signed-in user could read anyone's credits through it. Only the service role may call it.

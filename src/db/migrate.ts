@@ -16,10 +16,20 @@ const MIGRATION_LOCK_KEY = 7_360_221_001;
 export async function migrate(db: Db, dir = MIGRATIONS_DIR): Promise<string[]> {
   await db.transaction(async (tx) => {
     await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
+    // Ours alone: on Supabase, default privileges would hand a new table in public to anon and authenticated.
     await tx.exec(`create table if not exists public.schema_migrations (
       name text primary key,
       applied_at timestamptz not null default now()
-    )`);
+    );
+    do $$ declare r text; begin
+      if pg_has_role((select relowner from pg_class where oid = 'public.schema_migrations'::regclass), 'USAGE') then
+        alter table public.schema_migrations enable row level security;
+        revoke all on public.schema_migrations from public;
+        for r in select rolname from pg_roles where rolname in ('anon', 'authenticated', 'service_role') loop
+          execute format('revoke all on public.schema_migrations from %I', r);
+        end loop;
+      end if;
+    end $$`);
   });
   const files = (await readdir(dir)).filter((f) => /^\d{4}_[\w-]+\.sql$/.test(f)).sort();
   const applied: string[] = [];

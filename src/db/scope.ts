@@ -42,14 +42,6 @@ export function readAsUser<T>(db: Db, user: { id: string; email: string }, fn: (
 }
 
 /**
- * As the user, every statement its own transaction in one round trip: for a write that is one statement (or one
- * function call), never for statements that must commit together.
- */
-export function asUserStatements<T>(db: Db, user: { id: string; email: string }, fn: (q: Queryable) => Promise<T>): Promise<T> {
-  return fn(statementwise(db, scopeSettings('authenticated', userClaims(user))));
-}
-
-/**
  * As the service role, every statement its own transaction in one round trip, shared with other such writes of the
  * same moment: for the jobs' guarded single-statement writes of one task's status row (each stands alone), never
  * for statements that must commit together.

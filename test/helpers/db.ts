@@ -19,6 +19,17 @@ export interface TestDb {
   drop(): Promise<void>;
 }
 
+/**
+ * The database each test database is copied from. On the Supabase-like cluster it is `postgres`, which holds
+ * Supabase's schemas (auth, storage, …), so every test file gets a database as a Supabase project has it.
+ */
+const TEMPLATE = process.env.TEST_DATABASE_TEMPLATE;
+
+/** Where create and drop run: never the template itself, which must have no other connections while copied. */
+function adminUrl(serverUrl: string): string {
+  return TEMPLATE ? withDatabase(serverUrl, 'template1') : serverUrl;
+}
+
 function withDatabase(url: string, name: string): string {
   const u = new URL(url);
   u.pathname = `/${name}`;
@@ -34,9 +45,9 @@ export async function createTestDb(): Promise<TestDb> {
     return { db, openAnother: () => { throw new Error('PGlite is one process'); }, drop: () => db.close() };
   }
   const name = `sv_test_${randomUUID().replaceAll('-', '')}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
+  const admin = new pg.Client({ connectionString: adminUrl(serverUrl) });
   await admin.connect();
-  await admin.query(`create database ${name}`);
+  await admin.query(`create database ${name}${TEMPLATE ? ` template ${pg.escapeIdentifier(TEMPLATE)}` : ''}`);
   await admin.end();
   const url = withDatabase(serverUrl, name);
   const db = createPostgresDb(url, { poolSize: 10 });
@@ -52,7 +63,7 @@ export async function createTestDb(): Promise<TestDb> {
     },
     async drop() {
       await Promise.all([db, ...others].map((d) => d.close().catch(() => undefined)));
-      const client = new pg.Client({ connectionString: serverUrl });
+      const client = new pg.Client({ connectionString: adminUrl(serverUrl) });
       await client.connect();
       await client.query(`drop database if exists ${name} with (force)`);
       await client.end();

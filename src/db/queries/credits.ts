@@ -25,18 +25,14 @@ export async function findCredits(db: Queryable, userId: string): Promise<Credit
   return rows[0] && toCredits(rows[0]);
 }
 
-/** Opens a new user's account with its signup credits and their ledger row. */
-export async function openCreditAccount(db: Queryable, userId: string, credits: number): Promise<void> {
-  await db.query(
-    `insert into user_credits (user_id, credits_balance, total_credits_purchased) values ($1, $2, $2)`,
-    [userId, credits],
-  );
-  if (credits > 0) {
-    await db.query(
-      `insert into credit_ledger (user_id, delta, reason, balance_after) values ($1, $2, 'signup', $2)`,
-      [userId, credits],
-    );
-  }
+/**
+ * Opens the user's credit account with its signup credits and their ledger row, unless it exists (exactly once,
+ * also under concurrency: open_credit_account, migration 0010). False when the user is not in auth.users.
+ * As the connection's own role, which reads auth.users.
+ */
+export async function openCreditAccount(db: Queryable, userId: string, credits: number): Promise<boolean> {
+  const { rows } = await db.query<{ known: boolean }>(`select open_credit_account($1, $2) as known`, [userId, credits]);
+  return rows[0]!.known;
 }
 
 /**

@@ -37,12 +37,16 @@ export const syncLeaseSchema = z.object({
   camera_value: z.string().nullable(),
   start_img_path: z.string().nullable(),
   additional_params: z.record(z.string(), z.unknown()).nullable(),
+  high_quality: z.boolean(),
+  /** What the ledger says the task was charged; null when it never was. */
+  charged_credits: num.nullable(),
 });
 export type SyncLease = z.output<typeof syncLeaseSchema>;
 
 const SYNC_COLUMNS = `s.task_id, s.status, s.external_task_id, s.provider, s.sync_attempts, s.timeout_checked, s.callback_token,
   d.created_at, d.user_id, d.task_type, d.prompt, d.negative_prompt, d.cfg, d.aspect_ratio, d.camera_type, d.camera_value,
-  d.start_img_path, d.additional_params`;
+  d.start_img_path, d.additional_params, d.high_quality,
+  (select -l.delta from credit_ledger l where l.task_id = s.task_id and l.reason = 'generation') as charged_credits`;
 
 /** Leases up to `limit` unfinished tasks whose next check is due and whose lease (if any) has expired. */
 export async function leaseDueSyncTasks(db: Queryable, request: LeaseRequest): Promise<SyncLease[]> {

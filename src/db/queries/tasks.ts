@@ -4,6 +4,7 @@ import { IDEMPOTENCY_TTL_HOURS } from './idempotency.js';
 import { sqlState } from './values.js';
 
 export interface NewTask {
+  userId: string;
   taskType: 'text2video' | 'image2video';
   prompt: string;
   negativePrompt: string;
@@ -32,16 +33,17 @@ const INSUFFICIENT_CREDITS = 'SV402';
 
 /**
  * Claims the Idempotency-Key, inserts the task (the contract's columns), charges it (never below zero) and inserts
- * its pending status, in one statement (create_charged_task, migration 0007) run as the signed-in user.
+ * its pending status, in one statement (create_charged_task, migration 0010) run as the service role for a user
+ * our server has authenticated: no user role may call it, since it takes the price from its caller.
  * Short of credits, nothing is written and the balance is returned.
  */
 export async function createChargedTask(db: Queryable, task: NewTask): Promise<ChargedTask | { kind: 'insufficient'; balance: number }> {
   try {
     const { rows } = await db.query<{ outcome: 'created' | 'replay'; task_id: number | null; status_id: number | null; request_hash: string | null }>(
       `select outcome, task_id, status_id, request_hash
-         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
       [
-        task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
+        task.userId, task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
         task.cameraValue === null ? null : String(task.cameraValue), task.cfg, task.highQuality, task.credits,
         JSON.stringify(task.additionalParams), task.provider, task.callbackToken, task.submitGraceMs,
         task.idempotency?.key ?? null, task.idempotency?.requestHash ?? null, IDEMPOTENCY_TTL_HOURS,

@@ -11,11 +11,27 @@ export class EmailTakenError extends Error {
   override name = 'EmailTakenError';
 }
 
-/** Inserts an account; throws EmailTakenError when the email is registered already. */
+/**
+ * Inserts an email account as Supabase Auth writes one: the id made here (Supabase's auth.users has no default),
+ * its audience and role, the email provider in its app metadata, empty (not NULL) token columns, which Supabase
+ * Auth reads as strings, and its email identity. Unconfirmed (email_confirmed_at NULL). Throws EmailTakenError when
+ * the email is registered already.
+ */
 export async function insertUser(db: Queryable, input: { email: string; encryptedPassword: string }): Promise<{ id: string; email: string }> {
   try {
     const { rows } = await db.query<{ id: string; email: string }>(
-      `insert into auth.users (email, encrypted_password) values ($1, $2) returning id, email`,
+      `with account as (
+         insert into auth.users (instance_id, id, aud, role, email, encrypted_password, raw_app_meta_data, raw_user_meta_data,
+                                 confirmation_token, recovery_token, email_change_token_new, email_change,
+                                 is_sso_user, is_anonymous, created_at, updated_at)
+         values ('00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated', $1, $2,
+                 '{"provider": "email", "providers": ["email"]}', '{}', '', '', '', '', false, false, now(), now())
+         returning id, email)
+       insert into auth.identities (provider_id, user_id, identity_data, provider, last_sign_in_at, created_at, updated_at)
+       select id::text, id, jsonb_build_object('sub', id::text, 'email', email, 'email_verified', false, 'phone_verified', false),
+              'email', now(), now(), now()
+         from account
+       returning user_id as id, identity_data ->> 'email' as email`,
       [input.email, input.encryptedPassword],
     );
     return rows[0]!;

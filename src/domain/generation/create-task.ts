@@ -4,7 +4,7 @@ import type { Clock } from '../../clock.js';
 import type { Db, Queryable } from '../../db/db.js';
 import { failAndRefundTask } from '../../db/queries/refunds.js';
 import { createChargedTask, findTaskSubmission, markSubmitted, type ChargedTask, type TaskSubmission } from '../../db/queries/tasks.js';
-import { asService, asServiceStatements, asUserStatements } from '../../db/scope.js';
+import { asService, asServiceStatements } from '../../db/scope.js';
 import { AppError, errors } from '../../errors.js';
 import { ProviderError, type VideoProviders } from '../../providers/video-provider.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
@@ -33,8 +33,9 @@ const LANGUAGE_OF_KIND = { t2v: 'en', i2v: 'zh' } as const;
 
 /**
  * Debits the price, records the task and submits it to the provider, in that order:
- * 1. one statement (as the user, one implicit transaction) claims the Idempotency-Key, inserts the task, charges
- *    it (never below zero) and inserts its pending status; it commits before any provider I/O;
+ * 1. one statement (as the service role for the authenticated user, one implicit transaction) claims the
+ *    Idempotency-Key, inserts the task, charges it at the catalog's price (never below zero) and inserts its pending
+ *    status; it commits before any provider I/O;
  * 2. the provider is called once; if it refuses or cannot be reached, the task fails and is refunded exactly once.
  * A process that dies between 1 and 2 leaves a pending task without external id, which the sync pass recovers.
  * A replayed Idempotency-Key returns the first request's task without a second charge.
@@ -52,7 +53,9 @@ export async function createGenerationTask(
 
   let outcome: ChargedTask;
   try {
-    outcome = await asUserStatements(deps.db, user, (q) => recordChargedTask(q, product, input, { imageKey, callbackToken, idempotencyKey, requestHash }));
+    outcome = await asServiceStatements(deps.db, (q) =>
+      recordChargedTask(q, user.id, product, input, { imageKey, callbackToken, idempotencyKey, requestHash }),
+    );
   } catch (error) {
     // A refused request stores nothing.
     if (imageKey) await deps.storage.delete(imageKey).catch((e: unknown) => deps.logger.warn({ err: e, imageKey }, 'could not remove refused upload'));
@@ -90,11 +93,13 @@ export async function createGenerationTask(
  */
 async function recordChargedTask(
   q: Queryable,
+  userId: string,
   product: Product,
   input: GenerationInput,
   request: { imageKey: string | null; callbackToken: string; idempotencyKey: string | undefined; requestHash: string },
 ): Promise<ChargedTask> {
   const outcome = await createChargedTask(q, {
+    userId,
     taskType: product.kind === 't2v' ? 'text2video' : 'image2video',
     prompt: input.prompt,
     negativePrompt: input.negativePrompt,

@@ -28,6 +28,7 @@ export async function recoverUnsubmitted(deps: SyncDeps, lease: SyncLease, owner
   const taskId = lease.task_id;
   const product = findProduct(String(lease.additional_params?.product ?? ''));
   if (!product || product.provider !== provider) return fail(deps, lease, owner, 'The task could not be submitted: its product is unknown');
+  if (!isPaidFor(lease, product)) return fail(deps, lease, owner, 'The task was not paid for at its price, so it was not submitted');
   const adapter = deps.providers[provider];
   const slot = deps.providerSlots[provider];
   try {
@@ -50,6 +51,15 @@ export async function recoverUnsubmitted(deps: SyncDeps, lease: SyncLease, owner
     if (error.kind === 'transient' && lease.sync_attempts + 1 < MAX_SUBMIT_ATTEMPTS) return retryLater(deps, lease, owner, error);
     return fail(deps, lease, owner, `The provider did not accept the task: ${error.message}`);
   }
+}
+
+/**
+ * Provider work costs money: a task is submitted only when the ledger holds its charge at the catalog's price and
+ * its stored quality and kind are the product's. Only our server writes tasks and charges, so a task failing this
+ * was written around it (by hand, or by an older version that let user roles write tasks).
+ */
+function isPaidFor(lease: SyncLease, product: Product): boolean {
+  return lease.charged_credits === product.credits && lease.high_quality === product.highQuality && kindOfTaskType(lease.task_type) === product.kind;
 }
 
 async function record(deps: SyncDeps, lease: SyncLease, owner: string, externalTaskId: string): Promise<SyncResult> {
