@@ -79,7 +79,14 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
 
 /** The composition root: the one place that picks concrete drivers. */
 export async function createDeps(config: Config, logger: Logger): Promise<Composition> {
-  const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: config.DATABASE_POOL_SIZE });
+  const db = await openDatabase({
+    databaseUrl: config.DATABASE_URL,
+    dataDir: config.DATA_DIR,
+    poolSize: config.DATABASE_POOL_SIZE,
+    poolMode: config.DATABASE_POOL_MODE,
+    listenUrl: config.DATABASE_LISTEN_URL,
+    onListenError: (err) => logger.warn({ err }, 'the LISTEN connection failed; reconnecting'),
+  });
   const closers: Array<() => Promise<void>> = [() => db.close()];
   const close = async () => {
     for (const fn of closers.reverse()) await fn().catch((err: unknown) => logger.error({ err }, 'error while closing'));

@@ -20,6 +20,9 @@ describe('loadConfig', () => {
     [{ KLING_ACCESS_KEY: 'ak' }, 'KLING_SECRET_KEY'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ SYNC_INTERVAL_MS: '50' }, 'SYNC_INTERVAL_MS'],
+    [{ DATABASE_POOL_MODE: 'statement' }, 'DATABASE_POOL_MODE'],
+    [{ DATABASE_LISTEN_URL: 'postgres://db:5432/postgres' }, 'DATABASE_URL'],
+    [{ EVENTS_POLL_MS: '10' }, 'EVENTS_POLL_MS'],
   ])('names the bad variable (%o)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
@@ -27,6 +30,15 @@ describe('loadConfig', () => {
 
   it('takes 0 as a job interval: the loop is off', () => {
     expect(loadConfig({ ARCHIVE_INTERVAL_MS: '0' }).ARCHIVE_INTERVAL_MS).toBe(0);
+  });
+
+  it("takes Supabase's port 6543 on its pooler hosts for a transaction pooler, unless told otherwise", () => {
+    const pooler = 'postgres://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com';
+    expect(loadConfig({ DATABASE_URL: `${pooler}:6543/postgres` }).DATABASE_POOL_MODE).toBe('transaction');
+    expect(loadConfig({ DATABASE_URL: `${pooler}:5432/postgres` }).DATABASE_POOL_MODE).toBe('session');
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db.ref.supabase.co:5432/postgres' }).DATABASE_POOL_MODE).toBe('session');
+    expect(loadConfig({ DATABASE_URL: `${pooler}:6543/postgres`, DATABASE_POOL_MODE: 'session' }).DATABASE_POOL_MODE).toBe('session');
+    expect(loadConfig({}).DATABASE_POOL_MODE).toBe('session');
   });
 
   it('treats empty strings as unset', () => {

@@ -13,6 +13,17 @@ const bool = (fallback: boolean) =>
     .default(fallback ? 'true' : 'false')
     .transform((v) => v === 'true' || v === '1');
 
+/** Supabase's transaction pooler is port 6543 on its pooler hosts (aws-0-<region>.pooler.supabase.com); 5432 there is session mode. */
+function poolModeOf(databaseUrl: string | undefined): 'session' | 'transaction' {
+  if (!databaseUrl) return 'session';
+  try {
+    const url = new URL(databaseUrl);
+    return url.hostname.endsWith('.pooler.supabase.com') && url.port === '6543' ? 'transaction' : 'session';
+  } catch {
+    return 'session';
+  }
+}
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -23,6 +34,12 @@ const envSchema = z
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: optionalString,
     DATABASE_POOL_SIZE: int(20, 1),
+    /** 'transaction' when DATABASE_URL is a transaction pooler; unset: detected for Supabase's (see poolModeOf). */
+    DATABASE_POOL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['session', 'transaction']).optional()),
+    /** A direct or session-mode connection string used only for LISTEN (live events behind a transaction pooler). */
+    DATABASE_LISTEN_URL: optionalString,
+    /** How often live events poll for task changes when LISTEN is unavailable (transaction pooler, no listen URL). */
+    EVENTS_POLL_MS: int(2_000, 100),
     JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     JWT_TTL_SECONDS: int(7 * 24 * 3600, 60),
     CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
@@ -79,12 +96,17 @@ const envSchema = z
         need(key, 'when STORAGE_DRIVER=s3');
       }
     }
+    if (env.DATABASE_LISTEN_URL !== undefined) need('DATABASE_URL', 'with DATABASE_LISTEN_URL');
     if ((env.KLING_ACCESS_KEY === undefined) !== (env.KLING_SECRET_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['KLING_SECRET_KEY'], message: 'KLING_ACCESS_KEY and KLING_SECRET_KEY go together' });
     }
   })
   // The simulator listens on 127.0.0.1 in development and tests; production refuses private addresses by default.
-  .transform((env) => ({ ...env, ARCHIVE_ALLOW_PRIVATE_HOSTS: env.ARCHIVE_ALLOW_PRIVATE_HOSTS ?? env.NODE_ENV !== 'production' }));
+  .transform((env) => ({
+    ...env,
+    ARCHIVE_ALLOW_PRIVATE_HOSTS: env.ARCHIVE_ALLOW_PRIVATE_HOSTS ?? env.NODE_ENV !== 'production',
+    DATABASE_POOL_MODE: env.DATABASE_POOL_MODE ?? poolModeOf(env.DATABASE_URL),
+  }));
 
 export type Env = z.output<typeof envSchema>;
 

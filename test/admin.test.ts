@@ -23,7 +23,7 @@ afterAll(async () => {
 });
 
 function admin(...args: string[]) {
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: testDb?.url ?? '' };
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '', ...testDb?.env };
   return run(TSX, ['src/admin.ts', ...args], { env }).then(
     ({ stdout }) => ({ code: 0, out: stdout, err: '' }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, out: error.stdout, err: error.stderr }),

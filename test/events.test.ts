@@ -1,9 +1,14 @@
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { Db } from '../src/db/db.js';
+import { createPostgresDb } from '../src/db/postgres.js';
 import { findProduct } from '../src/domain/catalog.js';
+import { pollTaskChanges } from '../src/domain/events/task-change-poller.js';
+import type { TaskChange } from '../src/domain/events/task-events.js';
 import { runSyncOnce } from '../src/jobs/passes.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { TEST_DATABASE } from './helpers/db.js';
+import { createTestDb, TEST_DATABASE, type TestDb } from './helpers/db.js';
 import { createTask } from './helpers/lifecycle.js';
 import type { Deps } from '../src/deps.js';
 
@@ -101,6 +106,77 @@ describe('GET /api/user/events on a quiet stream', () => {
       expect(text).not.toContain('event:');
     } finally {
       await quiet.close();
+    }
+  });
+});
+
+describe('GET /api/user/events without LISTEN (a transaction pooler and no listen URL): polling', () => {
+  let testDb: TestDb;
+  let polled: Db;
+  let p: TestApp;
+  let url: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDb();
+    // PostgreSQL: the pooled URL alone, as DATABASE_POOL_MODE=transaction without DATABASE_LISTEN_URL opens it.
+    polled = testDb.url ? createPostgresDb(testDb.url, { poolSize: 5, poolMode: 'transaction' }) : { ...testDb.db, canListen: false };
+    p = await createTestApp({ testDb: { ...testDb, db: polled }, env: { EVENTS_POLL_MS: '100' } });
+    await p.app.listen({ port: 0, host: '127.0.0.1' });
+    url = `http://127.0.0.1:${(p.app.server.address() as AddressInfo).port}/api/user/events`;
+  });
+  afterAll(async () => {
+    await p?.close();
+    if (testDb?.url) await polled.close();
+    await testDb?.drop();
+  });
+
+  it("streams the user's own task changes, not other users'", async () => {
+    expect(polled.canListen).toBe(false);
+    const user = await p.signUp();
+    const other = await p.signUp();
+    const controller = new AbortController();
+    const res = await fetch(url, { headers: user.auth, signal: controller.signal });
+    expect(res.status).toBe(200);
+    await createTask(p, findProduct('ai302-t2v-5s')!, other);
+    const taskId = await createTask(p, findProduct('ai302-t2v-5s')!, user);
+    p.clock.advance(6_000);
+    await runSyncOnce(p.deps);
+
+    const events = await readEvents(res.body!, (all) => all.some((e) => (e.data as { status: string }).status === 'completed'));
+    controller.abort();
+    expect(events.every((e) => e.event === 'task' && (e.data as { id: number }).id === taskId)).toBe(true);
+    expect(events.at(-1)!.data).toMatchObject({ id: taskId, user_id: user.id, status: 'completed' });
+  });
+
+  it.skipIf(TEST_DATABASE !== 'postgres')('reports a change committed after a later one, and each change once', async () => {
+    const user = await p.signUp();
+    const product = findProduct('ai302-t2v-5s')!;
+    const [early, late, last] = [await createTask(p, product, user), await createTask(p, product, user), await createTask(p, product, user)];
+    const seen: number[] = [];
+    const stop = await pollTaskChanges(polled, 100, (change: TaskChange) => seen.push(change.taskId), pino({ level: 'silent' }));
+    const touch = (q: Pick<Db, 'query'>, taskId: number) =>
+      q.query('update video_generation_task_statuses set error_message = error_message where task_id = $1', [taskId]);
+    try {
+      let commit!: () => void;
+      const held = new Promise<void>((resolve) => (commit = resolve));
+      // `early` changes first but commits last: a watermark on updated_at (the transaction's start) would skip it.
+      let touched!: () => void;
+      const earlyTouched = new Promise<void>((resolve) => (touched = resolve));
+      const earlyTx = polled.transaction(async (tx) => {
+        await touch(tx, early);
+        touched();
+        await held;
+      });
+      await earlyTouched;
+      await touch(polled, late);
+      await vi.waitFor(() => expect(seen).toEqual([late]), { timeout: 10_000, interval: 50 });
+      commit();
+      await earlyTx;
+      await vi.waitFor(() => expect(seen).toEqual([late, early]), { timeout: 10_000, interval: 50 });
+      await touch(polled, last);
+      await vi.waitFor(() => expect(seen).toEqual([late, early, last]), { timeout: 10_000, interval: 50 });
+    } finally {
+      await stop();
     }
   });
 });

@@ -25,6 +25,8 @@ export interface TransactionOptions {
 
 export interface Db extends Queryable {
   readonly kind: 'postgres' | 'pglite';
+  /** Whether `listen` works: not behind a transaction pooler without a listen URL (callers poll instead). */
+  readonly canListen: boolean;
   /**
    * Runs `fn` in one transaction: committed when it resolves, rolled back when it throws. `settings` are
    * transaction-local configuration values (`set_config(name, value, true)`) applied as the transaction begins.
@@ -38,7 +40,8 @@ export interface Db extends Queryable {
   queryInTransaction<Row = Record<string, unknown>>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>>;
   /**
    * Subscribes to a NOTIFY channel. Resolves to an unsubscribe function.
-   * On PGlite notifications only reach the same process, which is all PGlite serves.
+   * PostgreSQL: on a connection of the pool, or with a listen URL on a dedicated connection that reconnects when it
+   * drops. On PGlite notifications only reach the same process, which is all PGlite serves.
    */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;

@@ -2,17 +2,18 @@ import path from 'node:path';
 import { lockDataDir } from './data-dir-lock.js';
 import type { Db } from './db.js';
 import { createPgliteDb } from './pglite.js';
-import { createPostgresDb } from './postgres.js';
+import { createPostgresDb, type PostgresOptions } from './postgres.js';
 
 /**
  * PostgreSQL when a URL is given, else the embedded PGlite under `dataDir/pgdata`, locked to this process.
  * The returned database's `close` also releases the lock.
  */
-export async function openDatabase(options: { databaseUrl?: string; dataDir: string; poolSize: number }): Promise<Db> {
-  if (options.databaseUrl) return createPostgresDb(options.databaseUrl, { poolSize: options.poolSize });
-  const release = await lockDataDir(options.dataDir);
+export async function openDatabase(options: { databaseUrl?: string; dataDir: string } & PostgresOptions): Promise<Db> {
+  const { databaseUrl, dataDir, ...postgres } = options;
+  if (databaseUrl) return createPostgresDb(databaseUrl, postgres);
+  const release = await lockDataDir(dataDir);
   try {
-    const db = await createPgliteDb(path.join(options.dataDir, 'pgdata'));
+    const db = await createPgliteDb(path.join(dataDir, 'pgdata'));
     return {
       ...db,
       async close() {

@@ -33,6 +33,7 @@ export async function createPgliteDb(
     });
   return {
     kind: 'pglite',
+    canListen: true,
     query: base.query,
     exec: base.exec,
     transaction,

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './db.js';
 import { inlineParams } from './inline-params.js';
 import { createStatementCoalescer } from './coalescer.js';
+import { listenWithReconnect } from './listener.js';
 
 // int8 (bigserial ids) as numbers, not strings: our ids stay far below 2^53, and the contract answers numbers.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
@@ -34,15 +35,30 @@ function beginStatement(options: TransactionOptions | undefined): string {
   return settings ? `begin; ${settings}` : 'begin';
 }
 
+export interface PostgresOptions {
+  poolSize: number;
+  /**
+   * 'transaction': `connectionString` is a transaction pooler (Supavisor on 6543, PgBouncer in transaction mode),
+   * which keeps no session between transactions, so LISTEN cannot work through it. Default 'session'.
+   */
+  poolMode?: 'session' | 'transaction';
+  /** A direct (or session-pooled) connection string used only for LISTEN, on a dedicated reconnecting connection. */
+  listenUrl?: string;
+  /** Told when the listen connection drops or fails to reconnect. */
+  onListenError?: (error: unknown) => void;
+}
+
 /** A PostgreSQL database through a pg pool. */
-export function createPostgresDb(connectionString: string, options: { poolSize: number }): Db {
+export function createPostgresDb(connectionString: string, options: PostgresOptions): Db {
   const pool = new pg.Pool({ connectionString, max: options.poolSize });
   // An idle client's error (e.g. the server restarted) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const base = wrap(pool);
   const shared = createStatementCoalescer((text) => pool.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>);
+  const { listenUrl, onListenError } = options;
   return {
     kind: 'postgres',
+    canListen: listenUrl !== undefined || options.poolMode !== 'transaction',
     query: base.query,
     exec: base.exec,
     async transaction(fn, options) {
@@ -74,6 +90,8 @@ export function createPostgresDb(connectionString: string, options: { poolSize: 
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async listen(channel, onMessage) {
+      if (listenUrl) return listenWithReconnect(listenUrl, channel, onMessage, { onError: onListenError });
+      if (options.poolMode === 'transaction') throw new Error('LISTEN needs a session: behind a transaction pooler, set a listen URL');
       const client = await pool.connect();
       const handler = (msg: pg.Notification) => {
         if (msg.channel === channel) onMessage(msg.payload ?? '');

@@ -94,7 +94,7 @@ export async function startE2eServer(webRoot: string, env: Record<string, string
     HOST: '127.0.0.1',
     PORT: '0',
     DATA_DIR: dataDir,
-    ...(testDb?.url ? { DATABASE_URL: testDb.url } : {}),
+    ...testDb?.env,
     JWT_SECRET: E2E_JWT_SECRET,
     LOG_LEVEL: 'silent',
     SIMULATOR_DELAY_MS: '1500',

@@ -7,13 +7,21 @@ import { migrate } from '../../src/db/migrate.js';
 import { createPgliteDb } from '../../src/db/pglite.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 
-/** Which database the suite runs on: PostgreSQL when DATABASE_URL is set (CI runs both), else PGlite. */
+/**
+ * Which database the suite runs on: PostgreSQL when DATABASE_URL is set (CI runs both), else PGlite. With
+ * DATABASE_DIRECT_URL too, DATABASE_URL is a transaction pooler in front of that server.
+ */
 export const TEST_DATABASE: 'postgres' | 'pglite' = process.env.DATABASE_URL ? 'postgres' : 'pglite';
 
 export interface TestDb {
   db: Db;
   /** For PostgreSQL: the connection string of this test's own database (another process can open it). */
   url?: string;
+  /**
+   * For a child process: the environment naming this database (DATABASE_URL and, under a pooler, its listen URL
+   * and pool mode). Empty on PGlite.
+   */
+  env: Record<string, string>;
   /** Opens another connection pool to the same database (a second instance). PostgreSQL only. */
   openAnother(): Db;
   drop(): Promise<void>;
@@ -42,7 +50,7 @@ export async function createTestDb(): Promise<TestDb> {
   if (!serverUrl) {
     const db = await createPgliteDb(undefined, { loadDataDir: new Blob([await readFile(inject('pgliteTemplate'))]) });
     await migrate(db);
-    return { db, openAnother: () => { throw new Error('PGlite is one process'); }, drop: () => db.close() };
+    return { db, env: {}, openAnother: () => { throw new Error('PGlite is one process'); }, drop: () => db.close() };
   }
   const name = `sv_test_${randomUUID().replaceAll('-', '')}`;
   const admin = new pg.Client({ connectionString: adminUrl(serverUrl) });
@@ -50,14 +58,18 @@ export async function createTestDb(): Promise<TestDb> {
   await admin.query(`create database ${name}${TEMPLATE ? ` template ${pg.escapeIdentifier(TEMPLATE)}` : ''}`);
   await admin.end();
   const url = withDatabase(serverUrl, name);
-  const db = createPostgresDb(url, { poolSize: 10 });
+  // Under a transaction pooler (test/support/pgbouncer.sh), DATABASE_DIRECT_URL is the server behind it: LISTEN goes there.
+  const listenUrl = process.env.DATABASE_DIRECT_URL && withDatabase(process.env.DATABASE_DIRECT_URL, name);
+  const open = () => createPostgresDb(url, listenUrl ? { poolSize: 10, poolMode: 'transaction', listenUrl } : { poolSize: 10 });
+  const db = open();
   await migrate(db);
   const others: Db[] = [];
   return {
     db,
     url,
+    env: listenUrl ? { DATABASE_URL: url, DATABASE_POOL_MODE: 'transaction', DATABASE_LISTEN_URL: listenUrl } : { DATABASE_URL: url },
     openAnother() {
-      const other = createPostgresDb(url, { poolSize: 10 });
+      const other = open();
       others.push(other);
       return other;
     },

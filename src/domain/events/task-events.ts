@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Db } from '../../db/db.js';
 import type { Log } from '../../log.js';
+import { pollTaskChanges } from './task-change-poller.js';
 
 /** The NOTIFY channel the task_status_changed trigger (migration 0005) announces on. */
 export const TASK_CHANGES_CHANNEL = 'task_changes';
@@ -21,12 +22,18 @@ export interface TaskEventHub {
  * One LISTEN per process, however many clients are connected: opened with the first subscriber, closed with the
  * last. The trigger fires in every instance's database session, so a change made by any instance reaches the
  * clients of every instance. On PGlite, notifications stay in-process, which is all PGlite serves.
+ * Where the database cannot LISTEN (a transaction pooler without a listen URL), one poll loop every `pollMs`
+ * stands in for the LISTEN, with the same lifetime.
  */
-export function createTaskEventHub(db: Db, logger: Log): TaskEventHub {
+export function createTaskEventHub(db: Db, logger: Log, options: { pollMs: number }): TaskEventHub {
   const byUser = new Map<string, Set<Listener>>();
   let unlisten: Promise<() => Promise<void>> | undefined;
 
-  const dispatch = (payload: string) => {
+  const dispatch = (change: TaskChange) => {
+    if (!change.userId) return;
+    for (const listener of byUser.get(change.userId) ?? []) listener(change);
+  };
+  const dispatchPayload = (payload: string) => {
     let change: TaskChange;
     try {
       change = payloadSchema.parse(JSON.parse(payload));
@@ -34,9 +41,10 @@ export function createTaskEventHub(db: Db, logger: Log): TaskEventHub {
       logger.warn({ payload }, 'unreadable task_changes notification');
       return;
     }
-    if (!change.userId) return;
-    for (const listener of byUser.get(change.userId) ?? []) listener(change);
+    dispatch(change);
   };
+  const start = () =>
+    db.canListen ? db.listen(TASK_CHANGES_CHANNEL, dispatchPayload) : pollTaskChanges(db, options.pollMs, dispatch, logger);
 
   const stopListening = async () => {
     const pending = unlisten;
@@ -47,7 +55,7 @@ export function createTaskEventHub(db: Db, logger: Log): TaskEventHub {
   return {
     async subscribe(userId, listener) {
       if (!unlisten) {
-        unlisten = db.listen(TASK_CHANGES_CHANNEL, dispatch);
+        unlisten = start();
         unlisten.catch(() => {
           unlisten = undefined;
         });

@@ -11,7 +11,7 @@ import { errorBody, type App } from '../../types.js';
  * SSE_HEARTBEAT_MS (15 s) keeps proxies from closing an idle stream. Everything is released when the client goes away.
  */
 export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
-  const hub = createTaskEventHub(deps.db, deps.logger);
+  const hub = createTaskEventHub(deps.db, deps.logger, { pollMs: deps.config.EVENTS_POLL_MS });
   const open = new Set<() => void>();
   // Streams never end on their own: end them before the server closes, or shutdown would wait on them forever.
   app.addHook('preClose', async () => {
