@@ -11,7 +11,7 @@ REVOKE ALL ON user_credits, video_generation_task_definitions, video_generation_
 REVOKE ALL ON SEQUENCE user_credits_id_seq, video_generation_task_definitions_id_seq, video_generation_task_statuses_id_seq,
     user_favorites_id_seq, user_subscriptions_id_seq, credit_ledger_id_seq FROM PUBLIC, anon, authenticated;
 REVOKE ALL ON schema_migrations FROM service_role;
-REVOKE ALL ON FUNCTION notify_task_change() FROM PUBLIC, anon, authenticated;
+REVOKE ALL ON FUNCTION notify_task_change(), stamp_task_change() FROM PUBLIC, anon, authenticated;
 
 GRANT SELECT ON user_credits, user_subscriptions, credit_ledger, video_generation_task_definitions TO authenticated;
 GRANT UPDATE (prompt), DELETE ON video_generation_task_definitions TO authenticated;
