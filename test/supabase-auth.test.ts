@@ -32,19 +32,22 @@ async function supabaseUser(overrides: Partial<SupabaseUser> = {}): Promise<{ us
   return { user, token: await signWith(key, supabaseClaims(auth.url, user)) };
 }
 
-/** supabase-js builds its realtime client eagerly and wants a WebSocket on Node 20; these tests never open one. */
-class NoWebSocket {
+/**
+ * supabase-js builds its realtime client eagerly and wants a WebSocket constructor, which Node 20 lacks; these
+ * tests never open a socket, so a constructor that refuses stands in (typed as the one it replaces).
+ */
+const NoWebSocket = class {
   constructor() {
     throw new Error('realtime is not used in these tests');
   }
-}
+} as unknown as typeof globalThis.WebSocket;
 
 /** Signs in through @supabase/ssr's server client against the stand-in; returns the cookies it set. */
 async function signInWithSupabaseSsr(user: SupabaseUser, token: string): Promise<Array<{ name: string; value: string }>> {
   const written: Array<{ name: string; value: string }> = [];
   const supabase = createServerClient(auth.url, 'anon-key-of-the-project', {
     realtime: { transport: NoWebSocket },
-    cookies: { getAll: () => [], setAll: (cookies) => void written.push(...cookies.map(({ name, value }) => ({ name, value }))) },
+    cookies: { getAll: () => [], setAll: (cookies: Array<{ name: string; value: string }>) => void written.push(...cookies.map(({ name, value }) => ({ name, value }))) },
   });
   auth.sessionForSignIn = signInSession(token, user);
   const { error } = await supabase.auth.signInWithPassword({ email: user.email, password: 'correct horse battery' });
