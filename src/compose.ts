@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { createTokenService } from './auth/tokens.js';
+import { createSupabaseTokenVerifier } from './auth/supabase-tokens.js';
+import { createTokenService, type TokenService } from './auth/tokens.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
@@ -43,6 +44,18 @@ export async function createStorage(config: Config): Promise<ObjectStorage> {
   const root = mediaRootOf(config);
   await sweepStaleUploads(root);
   return createLocalStorage({ root, publicBaseUrl: config.PUBLIC_URL?.replace(/\/$/, '') ?? '' });
+}
+
+/** Supabase Auth's tokens when SUPABASE_URL is set; else our own accounts', signed with JWT_SECRET or the dev secret. */
+export async function createTokens(config: Config): Promise<TokenService> {
+  if (config.SUPABASE_URL) {
+    return createSupabaseTokenVerifier({
+      supabaseUrl: config.SUPABASE_URL,
+      ...(config.SUPABASE_JWT_SECRET !== undefined && { legacySecret: config.SUPABASE_JWT_SECRET }),
+    });
+  }
+  const secret = config.JWT_SECRET ?? (await loadOrCreateDevSecret(config.DATA_DIR));
+  return createTokenService({ secret, ttlSeconds: config.JWT_TTL_SECONDS });
 }
 
 /**
@@ -94,12 +107,12 @@ export async function createDeps(config: Config, logger: Logger): Promise<Compos
   try {
     const applied = await migrate(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    const secret = config.JWT_SECRET ?? (await loadOrCreateDevSecret(config.DATA_DIR));
+    const tokens = await createTokens(config);
     const storage = await createStorage(config);
     const { providers, simulator } = await createProviders(config, logger);
     if (simulator) closers.push(() => simulator.close());
     return {
-      deps: { config, db, tokens: createTokenService({ secret, ttlSeconds: config.JWT_TTL_SECONDS }), providers, storage, clock: systemClock, logger },
+      deps: { config, db, tokens, providers, storage, clock: systemClock, logger },
       mediaRoot: mediaRootOf(config),
       close,
     };

@@ -23,9 +23,23 @@ describe('loadConfig', () => {
     [{ DATABASE_POOL_MODE: 'statement' }, 'DATABASE_POOL_MODE'],
     [{ DATABASE_LISTEN_URL: 'postgres://db:5432/postgres' }, 'DATABASE_URL'],
     [{ EVENTS_POLL_MS: '10' }, 'EVENTS_POLL_MS'],
+    [{ SUPABASE_URL: 'not a url' }, 'SUPABASE_URL'],
+    [{ SUPABASE_URL: 'ftp://abcd.supabase.co' }, 'SUPABASE_URL'],
+    [{ SUPABASE_URL: 'https://abcd.supabase.co', SUPABASE_JWT_SECRET: 'short' }, 'SUPABASE_JWT_SECRET'],
+    [{ SUPABASE_JWT_SECRET: 'x'.repeat(32) }, 'SUPABASE_JWT_SECRET'],
   ])('names the bad variable (%o)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('needs no JWT_SECRET in production when Supabase Auth issues the tokens', () => {
+    const config = loadConfig({ NODE_ENV: 'production', CRON_SECRET: 'c'.repeat(16), SUPABASE_URL: 'https://abcd.supabase.co' });
+    expect(config.JWT_SECRET).toBeUndefined();
+  });
+
+  it('drops trailing slashes of SUPABASE_URL: the issuer is built on it', () => {
+    expect(loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co/' }).SUPABASE_URL).toBe('https://abcd.supabase.co');
+    expect(loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co' }).SUPABASE_URL).toBe('https://abcd.supabase.co');
   });
 
   it('takes 0 as a job interval: the loop is off', () => {

@@ -42,6 +42,13 @@ const envSchema = z
     EVENTS_POLL_MS: int(2_000, 100),
     JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     JWT_TTL_SECONDS: int(7 * 24 * 3600, 60),
+    /** Set: Supabase Auth is the identity provider (its tokens, its users); unset: our own accounts. */
+    SUPABASE_URL: z
+      .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional())
+      // The issuer and the JWKS address are built on it: https://x.supabase.co/ and https://x.supabase.co are one project.
+      .transform((v) => v?.replace(/\/+$/, '')),
+    /** The project's legacy HS256 JWT secret, for projects whose tokens are not yet signed with asymmetric keys. */
+    SUPABASE_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
     CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
     SIGNUP_CREDITS: int(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -88,8 +95,12 @@ const envSchema = z
       if (env[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
     };
     if (env.NODE_ENV === 'production') {
-      need('JWT_SECRET', 'when NODE_ENV=production');
+      // We sign tokens only for our own accounts; with Supabase Auth, Supabase signs them.
+      if (env.SUPABASE_URL === undefined) need('JWT_SECRET', 'when NODE_ENV=production (unless SUPABASE_URL is set)');
       if (env.ROLE !== 'api') need('CRON_SECRET', 'when NODE_ENV=production');
+    }
+    if (env.SUPABASE_JWT_SECRET !== undefined && env.SUPABASE_URL === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['SUPABASE_JWT_SECRET'], message: 'needs SUPABASE_URL (without it, JWT_SECRET verifies our own tokens)' });
     }
     if (env.STORAGE_DRIVER === 's3') {
       for (const key of ['S3_BUCKET', 'S3_ACCESS_KEY_ID', 'S3_SECRET_ACCESS_KEY', 'S3_PUBLIC_URL'] as const) {

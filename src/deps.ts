@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { TokenService } from './auth/tokens.js';
+import type { AuthenticatedUser, TokenService } from './auth/tokens.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
@@ -15,4 +15,6 @@ export interface Deps {
   storage: ObjectStorage;
   clock: Clock;
   logger: FastifyBaseLogger;
+  /** Decides whether a user whose token verified may use the API (see SessionOptions.admit); unset: all may. */
+  admitUser?: (user: AuthenticatedUser) => Promise<boolean>;
 }

@@ -4,7 +4,8 @@ import path from 'node:path';
 
 /**
  * The JWT secret for development: generated on first start and kept in DATA_DIR, so sessions survive restarts
- * without anyone choosing a secret. Production requires JWT_SECRET (the config refuses to start without it).
+ * without anyone choosing a secret. Production requires JWT_SECRET (the config refuses to start without it) unless
+ * Supabase Auth issues the tokens.
  */
 export async function loadOrCreateDevSecret(dataDir: string): Promise<string> {
   const file = path.join(dataDir, 'jwt-secret');

@@ -21,6 +21,12 @@ export const errors = {
   unauthorizedI2v: () => new AppError(401, 'unauthorized', '认证错误: Invalid user session'),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Invalid email or password'),
   emailTaken: () => new AppError(409, 'email_taken', 'Email already registered'),
+  /** Signup and login when SUPABASE_URL is set: users sign up and in with Supabase Auth, not with us. */
+  accountsManagedBySupabase: () =>
+    new AppError(403, 'accounts_managed_by_supabase', 'Accounts are managed by Supabase Auth: sign up and sign in through Supabase'),
+  /** The identity provider's keys (Supabase's JWKS) could not be fetched, so no token can be checked right now. */
+  identityProviderUnavailable: (cause?: unknown) =>
+    new AppError(503, 'identity_provider_unavailable', 'Sessions cannot be verified right now; try again shortly', undefined, { cause }),
   forbiddenOrigin: () => new AppError(403, 'forbidden_origin', 'Cross-site request refused'),
   validation: (message: string, details?: Record<string, unknown>) => new AppError(400, 'validation_error', message, details),
   /** The contract's wording: 缺少必要参数 on image-to-video, `Missing required parameters` on upload-to-r2. */

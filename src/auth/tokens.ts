@@ -1,10 +1,15 @@
 import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
 import { z } from 'zod';
+import { errors } from '../errors.js';
+import { createVerifiedCache } from './verified-cache.js';
 
-/** The claims of an access token, in Supabase's shape, so tokens of a Supabase project verify too. */
-const claimsSchema = z.object({
+/**
+ * The claims of an access token, in Supabase Auth's shape (our own tokens use it too). `email` is empty or
+ * absent for users who signed up with a phone number.
+ */
+export const accessTokenClaims = z.object({
   sub: z.uuid(),
-  email: z.string(),
+  email: z.string().nullish().transform((v) => v ?? ''),
   role: z.literal('authenticated'),
   aud: z.union([z.literal('authenticated'), z.array(z.string()).refine((a) => a.includes('authenticated'))]),
   exp: z.number(),
@@ -16,25 +21,28 @@ export interface AuthenticatedUser {
 }
 
 export interface TokenService {
-  issue(user: AuthenticatedUser): Promise<{ token: string; expiresIn: number }>;
-  /** The token's user, or null for anything not a valid, unexpired HS256 token with our claims. */
+  /**
+   * Signs an access token for one of our own accounts. Absent when another identity provider (Supabase Auth)
+   * issues the tokens and our signup and login are closed.
+   */
+  issue?(user: AuthenticatedUser): Promise<{ token: string; expiresIn: number }>;
+  /** The token's user, or null for anything not a valid, unexpired access token of the identity provider. */
   verify(token: string): Promise<AuthenticatedUser | null>;
 }
 
-/** Verified tokens kept in memory: most requests carry a token already seen, and HMAC through WebCrypto is async. */
-const CACHE_SIZE = 10_000;
+/** The service's `issue`, or the 403 that signup and login answer when accounts are Supabase Auth's. */
+export function issuerOf(tokens: TokenService): NonNullable<TokenService['issue']> {
+  if (!tokens.issue) throw errors.accountsManagedBySupabase();
+  return tokens.issue.bind(tokens);
+}
 
+/** Our own accounts' tokens: HS256 with JWT_SECRET (a Supabase project's legacy secret makes its tokens valid too). */
 export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
   const secret = new TextEncoder().encode(options.secret);
   // Imported once: jose would import a raw secret again on every call.
   const key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   const nowSeconds = () => Math.floor((options.now?.() ?? Date.now()) / 1000);
-  const verified = new Map<string, { user: AuthenticatedUser; exp: number }>();
-
-  function remember(token: string, user: AuthenticatedUser, exp: number): void {
-    if (verified.size >= CACHE_SIZE) verified.delete(verified.keys().next().value!);
-    verified.set(token, { user, exp });
-  }
+  const verified = createVerifiedCache();
 
   return {
     async issue(user) {
@@ -49,9 +57,8 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
       return { token, expiresIn: options.ttlSeconds };
     },
     async verify(token) {
-      const known = verified.get(token);
-      if (known && known.exp > nowSeconds()) return known.user;
-      verified.delete(token);
+      const known = verified.get(token, nowSeconds());
+      if (known) return known;
       try {
         // Only HS256: `alg: none` and asymmetric-confusion tokens are refused by jose before any claim is read.
         const { payload } = await jwtVerify(token, await key, {
@@ -59,10 +66,10 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
           audience: 'authenticated',
           currentDate: new Date(nowSeconds() * 1000),
         });
-        const claims = claimsSchema.safeParse(payload);
+        const claims = accessTokenClaims.safeParse(payload);
         if (!claims.success) return null;
         const user = { id: claims.data.sub, email: claims.data.email };
-        remember(token, user, claims.data.exp);
+        verified.set(token, user, claims.data.exp);
         return user;
       } catch (error) {
         if (error instanceof joseErrors.JOSEError) return null;

@@ -20,6 +20,7 @@ import { registerUploadToR2 } from './routes/jobs/upload-to-r2.js';
 import { registerUserEvents } from './routes/user/events.js';
 import { registerProviderCallbacks } from './routes/webhooks/provider-callbacks.js';
 import type { SessionOptions } from './session.js';
+import { supabaseAuthCookieName } from './supabase-cookie.js';
 import type { App } from './types.js';
 
 /** Every route of the API, in one list. */
@@ -27,6 +28,8 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   const session: SessionOptions = {
     tokens: deps.tokens,
     allowedOrigins: deps.config.PUBLIC_URL ? [new URL(deps.config.PUBLIC_URL).origin] : [],
+    ...(deps.config.SUPABASE_URL && { supabaseCookie: supabaseAuthCookieName(deps.config.SUPABASE_URL) }),
+    ...(deps.admitUser && { admit: deps.admitUser }),
   };
   registerHealthz(app, deps);
   registerMetrics(app, deps);

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser, TokenService } from '../auth/tokens.js';
 import { errors } from '../errors.js';
+import { readSupabaseAccessToken } from './supabase-cookie.js';
 
 export const SESSION_COOKIE = 'sv_session';
 
@@ -44,23 +45,45 @@ function isForeignOrigin(request: FastifyRequest, allowedOrigins: readonly strin
 export interface SessionOptions {
   tokens: TokenService;
   allowedOrigins: readonly string[];
+  /** The name of the Supabase session cookie to read too (`sb-<ref>-auth-token`); set only with SUPABASE_URL. */
+  supabaseCookie?: string;
+  /**
+   * Asked by `requireUser` once a token verified: false refuses the user with the route's 401 (e.g. a `sub`
+   * unknown to auth.users). Unset: every verified token is admitted.
+   */
+  admit?: (user: AuthenticatedUser) => Promise<boolean>;
 }
 
-/** The request's user from `Authorization: Bearer` or the session cookie; null when there is none or it is invalid. */
+/** The session tokens the request's cookies carry, ours first. */
+function cookieTokens(request: FastifyRequest, options: SessionOptions): string[] {
+  const ours = request.cookies[SESSION_COOKIE];
+  const supabase = options.supabaseCookie ? readSupabaseAccessToken(request.cookies, options.supabaseCookie) : undefined;
+  return [ours, supabase].filter((token): token is string => Boolean(token));
+}
+
+/**
+ * The request's user from `Authorization: Bearer`, else from a session cookie (ours, or Supabase's when
+ * configured); null when there is none or it is invalid.
+ */
 export async function readUser(request: FastifyRequest, options: SessionOptions): Promise<AuthenticatedUser | null> {
   const bearer = bearerToken(request);
   if (bearer) return options.tokens.verify(bearer);
-  const cookie = request.cookies[SESSION_COOKIE];
-  if (!cookie) return null;
+  const tokens = cookieTokens(request, options);
+  if (tokens.length === 0) return null;
   if (isForeignOrigin(request, options.allowedOrigins)) throw errors.forbiddenOrigin();
-  return options.tokens.verify(cookie);
+  // A stale cookie of ours (say, from before the switch to Supabase Auth) must not hide a valid Supabase one.
+  for (const token of tokens) {
+    const user = await options.tokens.verify(token);
+    if (user) return user;
+  }
+  return null;
 }
 
 /** A preHandler that admits signed-in users only, answering the route's 401 otherwise. */
 export function requireUser(options: SessionOptions, unauthorized = errors.unauthorized) {
   return async (request: FastifyRequest): Promise<void> => {
     const user = await readUser(request, options);
-    if (!user) throw unauthorized();
+    if (!user || (options.admit && !(await options.admit(user)))) throw unauthorized();
     request.user = user;
   };
 }

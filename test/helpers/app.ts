@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
-import { createTokenService } from '../../src/auth/tokens.js';
 import type { Clock } from '../../src/clock.js';
+import { createTokens } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { buildApp } from '../../src/http/app.js';
@@ -45,7 +45,13 @@ let userCounter = 0;
  * a loopback port, reached by the real adapters over HTTP. Nothing is mocked.
  */
 export async function createTestApp(
-  options: { env?: Record<string, string>; simulator?: Partial<SimulatorOptions>; clock?: TestClock; testDb?: TestDb } = {},
+  options: {
+    env?: Record<string, string>;
+    simulator?: Partial<SimulatorOptions>;
+    clock?: TestClock;
+    testDb?: TestDb;
+    admitUser?: Deps['admitUser'];
+  } = {},
 ): Promise<TestApp> {
   const clock = options.clock ?? createTestClock();
   const testDb = options.testDb ?? (await createTestDb());
@@ -55,6 +61,7 @@ export async function createTestApp(
     NODE_ENV: 'test',
     DATA_DIR: dataDir,
     JWT_SECRET: TEST_JWT_SECRET,
+    JWT_TTL_SECONDS: '3600',
     LOG_LEVEL: 'silent',
     SIGNUP_CREDITS: '10',
     PROVIDER_TIMEOUT_MS: '5000',
@@ -66,7 +73,8 @@ export async function createTestApp(
   const deps: Deps = {
     config,
     db: testDb.db,
-    tokens: createTokenService({ secret: TEST_JWT_SECRET, ttlSeconds: 3600 }),
+    // As in production: our own accounts' tokens, or Supabase Auth's when the env sets SUPABASE_URL.
+    tokens: await createTokens(config),
     providers: {
       ai302: createAi302Provider({ apiKey: SIM_KEYS.ai302ApiKey, baseUrl: simulator.url, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
       kling: createKlingProvider({ accessKey: SIM_KEYS.klingAccessKey, secretKey: SIM_KEYS.klingSecretKey, baseUrl: simulator.url, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
@@ -74,6 +82,7 @@ export async function createTestApp(
     storage: createLocalStorage({ root: mediaRoot, publicBaseUrl: '' }),
     clock: clock satisfies Clock,
     logger: pino({ level: 'silent' }),
+    ...(options.admitUser && { admitUser: options.admitUser }),
   };
   const app = await buildApp(deps, { mediaRoot });
   await app.ready();

@@ -1,17 +1,18 @@
 import type { Deps } from '../../../deps.js';
 import { logIn } from '../../../domain/accounts.js';
 import { errorBody, type App } from '../../types.js';
-import { startSession } from './respond-with-session.js';
+import { ownAccountsOnly, startSession } from './respond-with-session.js';
 import { credentialsBody, sessionBody } from './schemas.js';
 
 export function registerLogin(app: App, deps: Deps): void {
   app.post('/api/auth/login', {
+    preValidation: ownAccountsOnly(deps.tokens),
     config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT, timeWindow: '1 minute' } },
     schema: {
       tags: ['auth'],
       summary: 'Sign in; starts a session (cookie) and returns an access token',
       body: credentialsBody.extend({ password: credentialsBody.shape.password.min(1) }),
-      response: { 200: sessionBody, 400: errorBody, 401: errorBody, 429: errorBody },
+      response: { 200: sessionBody, 400: errorBody, 401: errorBody, 403: errorBody, 429: errorBody },
     },
     handler: async (request, reply) => {
       const user = await logIn(deps, request.body);
