@@ -6,6 +6,7 @@ import { createTokenService, type TokenService } from './auth/tokens.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { migrate } from './db/migrate.js';
+import { createAccountGate } from './domain/account-gate.js';
 import { openDatabase } from './db/open.js';
 import type { Deps } from './deps.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
@@ -112,7 +113,7 @@ export async function createDeps(config: Config, logger: Logger): Promise<Compos
     const { providers, simulator } = await createProviders(config, logger);
     if (simulator) closers.push(() => simulator.close());
     return {
-      deps: { config, db, tokens, providers, storage, clock: systemClock, logger },
+      deps: { config, db, tokens, providers, storage, clock: systemClock, logger, admitUser: createAccountGate({ db, clock: systemClock, signupCredits: config.SIGNUP_CREDITS }) },
       mediaRoot: mediaRootOf(config),
       close,
     };

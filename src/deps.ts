@@ -1,8 +1,9 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { AuthenticatedUser, TokenService } from './auth/tokens.js';
+import type { TokenService } from './auth/tokens.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
 import type { Db } from './db/db.js';
+import type { AccountGate } from './domain/account-gate.js';
 import type { VideoProviders } from './providers/video-provider.js';
 import type { ObjectStorage } from './storage/object-storage.js';
 
@@ -15,6 +16,6 @@ export interface Deps {
   storage: ObjectStorage;
   clock: Clock;
   logger: FastifyBaseLogger;
-  /** Decides whether a user whose token verified may use the API (see SessionOptions.admit); unset: all may. */
-  admitUser?: (user: AuthenticatedUser) => Promise<boolean>;
+  /** Decides whether a user whose token verified may use the API, opening their credit account the first time. */
+  admitUser: AccountGate;
 }

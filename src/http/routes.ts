@@ -29,7 +29,7 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
     tokens: deps.tokens,
     allowedOrigins: deps.config.PUBLIC_URL ? [new URL(deps.config.PUBLIC_URL).origin] : [],
     ...(deps.config.SUPABASE_URL && { supabaseCookie: supabaseAuthCookieName(deps.config.SUPABASE_URL) }),
-    ...(deps.admitUser && { admit: deps.admitUser }),
+    admit: deps.admitUser,
   };
   registerHealthz(app, deps);
   registerMetrics(app, deps);

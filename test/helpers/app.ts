@@ -4,6 +4,7 @@ import path from 'node:path';
 import { pino } from 'pino';
 import type { Clock } from '../../src/clock.js';
 import { createTokens } from '../../src/compose.js';
+import { createAccountGate } from '../../src/domain/account-gate.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { buildApp } from '../../src/http/app.js';
@@ -50,7 +51,6 @@ export async function createTestApp(
     simulator?: Partial<SimulatorOptions>;
     clock?: TestClock;
     testDb?: TestDb;
-    admitUser?: Deps['admitUser'];
   } = {},
 ): Promise<TestApp> {
   const clock = options.clock ?? createTestClock();
@@ -82,7 +82,7 @@ export async function createTestApp(
     storage: createLocalStorage({ root: mediaRoot, publicBaseUrl: '' }),
     clock: clock satisfies Clock,
     logger: pino({ level: 'silent' }),
-    ...(options.admitUser && { admitUser: options.admitUser }),
+    admitUser: createAccountGate({ db: testDb.db, clock, signupCredits: config.SIGNUP_CREDITS }),
   };
   const app = await buildApp(deps, { mediaRoot });
   await app.ready();
