@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { loadConfig } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { migrate } from './db/migrate.js';
 import { openDatabase } from './db/open.js';
 import { setCreditBalance } from './db/queries/credits.js';
@@ -79,9 +80,14 @@ async function main(argv: string[]): Promise<void> {
   });
   const run = parseOptions(values);
   const config = loadConfig();
+  if (!config.DATABASE_URL) {
+    const warning = await prepareDataDir(config.DATA_DIR);
+    if (warning) console.error(warning);
+  }
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   try {
-    await migrate(db);
+    // `migrate` itself reports what it applies.
+    if (name !== 'migrate') await migrate(db);
     const result = await run(db, config.SIGNUP_CREDITS);
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -5,6 +5,7 @@ import { createSupabaseTokenVerifier } from './auth/supabase-tokens.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
+import { prepareDataDir } from './data-dir.js';
 import { migrate } from './db/migrate.js';
 import { createAccountGate } from './domain/account-gate.js';
 import { openDatabase } from './db/open.js';
@@ -93,6 +94,8 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
 
 /** The composition root: the one place that picks concrete drivers. */
 export async function createDeps(config: Config, logger: Logger): Promise<Composition> {
+  const dataDirWarning = await prepareDataDir(config.DATA_DIR);
+  if (dataDirWarning) logger.warn(dataDirWarning);
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,

@@ -16,6 +16,7 @@ describe('loadConfig', () => {
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, 'CRON_SECRET'],
+    [{ NODE_ENV: 'production', ROLE: 'api', JWT_SECRET: 'x'.repeat(32) }, 'CRON_SECRET'],
     [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET'],
     [{ KLING_ACCESS_KEY: 'ak' }, 'KLING_SECRET_KEY'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],

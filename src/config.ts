@@ -97,7 +97,8 @@ const envSchema = z
     if (env.NODE_ENV === 'production') {
       // We sign tokens only for our own accounts; with Supabase Auth, Supabase signs them.
       if (env.SUPABASE_URL === undefined) need('JWT_SECRET', 'when NODE_ENV=production (unless SUPABASE_URL is set)');
-      if (env.ROLE !== 'api') need('CRON_SECRET', 'when NODE_ENV=production');
+      // Every role that serves the job endpoints; a worker serves none.
+      if (env.ROLE !== 'worker') need('CRON_SECRET', 'when NODE_ENV=production and ROLE serves HTTP (all, api)');
     }
     if (env.SUPABASE_JWT_SECRET !== undefined && env.SUPABASE_URL === undefined) {
       ctx.addIssue({ code: 'custom', path: ['SUPABASE_JWT_SECRET'], message: 'needs SUPABASE_URL (without it, JWT_SECRET verifies our own tokens)' });

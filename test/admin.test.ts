@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
+import { MIGRATIONS_DIR } from '../src/db/migrate.js';
 import { createTestDb, type TestDb } from './helpers/db.js';
 
 const run = promisify(execFile);
@@ -23,7 +24,11 @@ afterAll(async () => {
 });
 
 function admin(...args: string[]) {
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '', ...testDb?.env };
+  return adminWith({}, ...args);
+}
+
+function adminWith(overrides: Record<string, string>, ...args: string[]) {
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '', ...testDb?.env, ...overrides };
   return run(TSX, ['src/admin.ts', ...args], { env }).then(
     ({ stdout }) => ({ code: 0, out: stdout, err: '' }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, out: error.stdout, err: error.stderr }),
@@ -31,6 +36,27 @@ function admin(...args: string[]) {
 }
 
 describe('npm run admin', () => {
+  it('reports what migrate applied; on the embedded database, everything it creates is its owner’s alone', async () => {
+    const fresh = path.join(dataDir, 'fresh');
+    const env = { DATA_DIR: fresh };
+    const first = await adminWith(env, 'migrate');
+    expect(first.code, first.err).toBe(0);
+    expect(JSON.parse(first.out).applied).toEqual(testDb ? [] : (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql')).sort());
+    expect(JSON.parse((await adminWith(env, 'migrate')).out).applied).toEqual([]);
+    if (testDb) return;
+    const loose: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (((await stat(file)).mode & 0o077) !== 0) loose.push(file);
+        if (entry.isDirectory()) await walk(file);
+      }
+    };
+    expect((await stat(fresh)).mode & 0o777).toBe(0o700);
+    await walk(fresh);
+    expect(loose).toEqual([]);
+  });
+
   it('creates a user, grants credits with a ledger row, and sets a subscription', async () => {
     const created = await admin('create-user', '--email', 'ops@example.com', '--password', 'long enough password');
     expect(created.code, created.err).toBe(0);

@@ -10,14 +10,14 @@ function digest(text: string): Buffer {
 
 /**
  * The job endpoints' guard: `Authorization: Bearer $CRON_SECRET`, compared in constant time (both sides hashed
- * first, so not even the length leaks). Without CRON_SECRET (development only: production refuses to start without
- * it) only loopback callers are admitted. The socket's address is used, never X-Forwarded-For, which a caller
- * could forge.
+ * first, so not even the length leaks). Without CRON_SECRET, outside production only, loopback callers are
+ * admitted (the socket's address, never X-Forwarded-For); in production no address stands in for the secret, since
+ * behind a reverse proxy on the same host every caller is loopback.
  */
-export function requireCronSecret(secret: string | undefined) {
+export function requireCronSecret(secret: string | undefined, options: { production: boolean }) {
   return async (request: FastifyRequest): Promise<void> => {
     if (secret === undefined) {
-      if (!LOOPBACK.has(request.socket.remoteAddress ?? '')) throw errors.cronForbidden();
+      if (options.production || !LOOPBACK.has(request.socket.remoteAddress ?? '')) throw errors.cronForbidden();
       return;
     }
     const match = /^Bearer\s+(\S+)$/i.exec(request.headers.authorization ?? '');

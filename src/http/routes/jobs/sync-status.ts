@@ -18,7 +18,7 @@ const syncResult = z.object({
  * `check-video-status` knew 302.ai only; ours follows both providers).
  */
 export function registerSyncStatusJobs(app: App, deps: Deps): void {
-  const preHandler = requireCronSecret(deps.config.CRON_SECRET);
+  const preHandler = requireCronSecret(deps.config.CRON_SECRET, { production: deps.config.NODE_ENV === 'production' });
 
   app.get('/api/check-video-status', {
     preHandler,

@@ -29,7 +29,7 @@ const isEmpty = (body: unknown) => body === undefined || body === null || (typeo
  */
 export function registerUploadToR2(app: App, deps: Deps): void {
   app.post('/api/task/upload-to-r2', {
-    preHandler: requireCronSecret(deps.config.CRON_SECRET),
+    preHandler: requireCronSecret(deps.config.CRON_SECRET, { production: deps.config.NODE_ENV === 'production' }),
     config: { internalErrorMessage: 'Upload failed' },
     schema: {
       tags: ['jobs'],
