@@ -1,7 +1,6 @@
 import { createRemoteJWKSet, customFetch, errors as joseErrors, jwtVerify, type FetchImplementation, type JWTVerifyGetKey } from 'jose';
 import { errors } from '../errors.js';
-import { accessTokenClaims, type TokenService } from './tokens.js';
-import { createVerifiedCache } from './verified-cache.js';
+import { verifyWithCache, type TokenService } from './tokens.js';
 
 export interface SupabaseTokenOptions {
   /** The project's URL, e.g. https://<ref>.supabase.co, without a trailing slash. */
@@ -49,34 +48,17 @@ export function createSupabaseTokenVerifier(options: SupabaseTokenOptions): Toke
   // after: HS256 only ever meets the legacy secret, ES256/RS256 only a JWKS key, and `none` nothing.
   const algorithms = legacyKey ? ['ES256', 'RS256', 'HS256'] : ['ES256', 'RS256'];
   const keyFor: JWTVerifyGetKey = async (header, token) => (header.alg === 'HS256' && legacyKey ? legacyKey : jwks(header, token));
-  const nowMs = () => options.now?.() ?? Date.now();
-  const verified = createVerifiedCache();
-
-  return {
-    async verify(token) {
-      const known = verified.get(token, Math.floor(nowMs() / 1000));
-      if (known) return known;
-      try {
-        const { payload } = await jwtVerify(token, keyFor, {
-          algorithms,
-          issuer,
-          audience: 'authenticated',
-          requiredClaims: ['exp', 'sub'],
-          currentDate: new Date(nowMs()),
-        });
-        const claims = accessTokenClaims.safeParse(payload);
-        if (!claims.success) return null;
-        const user = { id: claims.data.sub, email: claims.data.email };
-        verified.set(token, user, claims.data.exp);
-        return user;
-      } catch (error) {
-        // Not the token's fault: answering 401 would tell a signed-in user their session is gone.
-        if (error instanceof KeySetUnavailableError || error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
-          throw errors.identityProviderUnavailable(error);
-        }
-        if (error instanceof joseErrors.JOSEError) return null;
-        throw error;
+  const check = async (token: string, currentDate: Date) => {
+    try {
+      const { payload } = await jwtVerify(token, keyFor, { algorithms, issuer, audience: 'authenticated', requiredClaims: ['exp', 'sub'], currentDate });
+      return payload;
+    } catch (error) {
+      // Not the token's fault: answering 401 would tell a signed-in user their session is gone.
+      if (error instanceof KeySetUnavailableError || error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid) {
+        throw errors.identityProviderUnavailable(error);
       }
-    },
+      throw error;
+    }
   };
+  return { verify: verifyWithCache(check, () => options.now?.() ?? Date.now()) };
 }

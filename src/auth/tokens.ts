@@ -1,4 +1,4 @@
-import { jwtVerify, SignJWT, errors as joseErrors } from 'jose';
+import { jwtVerify, SignJWT, errors as joseErrors, type JWTPayload } from 'jose';
 import { z } from 'zod';
 import { errors } from '../errors.js';
 import { createVerifiedCache } from './verified-cache.js';
@@ -36,17 +36,42 @@ export function issuerOf(tokens: TokenService): NonNullable<TokenService['issue'
   return tokens.issue.bind(tokens);
 }
 
+/**
+ * The end both verifiers share: a token verified before and not yet expired answers from memory; otherwise `check`
+ * (jose's jwtVerify with the identity provider's keys and rules) runs, the claims must have Supabase's shape, and
+ * the user is remembered until `exp`. A JOSE failure means "no user"; anything else is thrown.
+ */
+export function verifyWithCache(
+  check: (token: string, currentDate: Date) => Promise<JWTPayload>,
+  nowMs: () => number,
+): TokenService['verify'] {
+  const verified = createVerifiedCache();
+  return async (token) => {
+    const known = verified.get(token, Math.floor(nowMs() / 1000));
+    if (known) return known;
+    try {
+      const claims = accessTokenClaims.safeParse(await check(token, new Date(nowMs())));
+      if (!claims.success) return null;
+      const user = { id: claims.data.sub, email: claims.data.email };
+      verified.set(token, user, claims.data.exp);
+      return user;
+    } catch (error) {
+      if (error instanceof joseErrors.JOSEError) return null;
+      throw error;
+    }
+  };
+}
+
 /** Our own accounts' tokens: HS256 with JWT_SECRET (a Supabase project's legacy secret makes its tokens valid too). */
 export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
   const secret = new TextEncoder().encode(options.secret);
   // Imported once: jose would import a raw secret again on every call.
   const key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
-  const nowSeconds = () => Math.floor((options.now?.() ?? Date.now()) / 1000);
-  const verified = createVerifiedCache();
+  const nowMs = () => options.now?.() ?? Date.now();
 
   return {
     async issue(user) {
-      const iat = nowSeconds();
+      const iat = Math.floor(nowMs() / 1000);
       const token = await new SignJWT({ email: user.email, role: 'authenticated' })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(user.id)
@@ -56,25 +81,10 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
         .sign(await key);
       return { token, expiresIn: options.ttlSeconds };
     },
-    async verify(token) {
-      const known = verified.get(token, nowSeconds());
-      if (known) return known;
-      try {
-        // Only HS256: `alg: none` and asymmetric-confusion tokens are refused by jose before any claim is read.
-        const { payload } = await jwtVerify(token, await key, {
-          algorithms: ['HS256'],
-          audience: 'authenticated',
-          currentDate: new Date(nowSeconds() * 1000),
-        });
-        const claims = accessTokenClaims.safeParse(payload);
-        if (!claims.success) return null;
-        const user = { id: claims.data.sub, email: claims.data.email };
-        verified.set(token, user, claims.data.exp);
-        return user;
-      } catch (error) {
-        if (error instanceof joseErrors.JOSEError) return null;
-        throw error;
-      }
-    },
+    // Only HS256: `alg: none` and asymmetric-confusion tokens are refused by jose before any claim is read.
+    verify: verifyWithCache(
+      async (token, currentDate) => (await jwtVerify(token, await key, { algorithms: ['HS256'], audience: 'authenticated', currentDate })).payload,
+      nowMs,
+    ),
   };
 }

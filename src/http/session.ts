@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthenticatedUser, TokenService } from '../auth/tokens.js';
+import type { AccountGate } from '../domain/account-gate.js';
 import { errors } from '../errors.js';
 import { readSupabaseAccessToken } from './supabase-cookie.js';
 
@@ -48,10 +49,10 @@ export interface SessionOptions {
   /** The name of the Supabase session cookie to read too (`sb-<ref>-auth-token`); set only with SUPABASE_URL. */
   supabaseCookie?: string;
   /**
-   * Asked by `requireUser` once a token verified: false refuses the user with the route's 401 (e.g. a `sub`
-   * unknown to auth.users). Unset: every verified token is admitted.
+   * Asked by `requireUser` once a token verified: false refuses the user with the route's 401 (a `sub` unknown
+   * to auth.users). See domain/account-gate.ts.
    */
-  admit?: (user: AuthenticatedUser) => Promise<boolean>;
+  admit: AccountGate;
 }
 
 /** The session tokens the request's cookies carry, ours first. */
@@ -83,7 +84,7 @@ export async function readUser(request: FastifyRequest, options: SessionOptions)
 export function requireUser(options: SessionOptions, unauthorized = errors.unauthorized) {
   return async (request: FastifyRequest): Promise<void> => {
     const user = await readUser(request, options);
-    if (!user || (options.admit && !(await options.admit(user)))) throw unauthorized();
+    if (!user || !(await options.admit(user))) throw unauthorized();
     request.user = user;
   };
 }
