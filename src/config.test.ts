@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
+/** Secrets as `openssl rand -hex` makes them: production refuses guessable ones. */
+const JWT = '5f0c2a9e7b13d84c6e21f9a07d3b58e4c1a6f2d90b7e35c8';
+const CRON = '9d4e1b7a03c6f825e0b9d3a1';
+
 describe('loadConfig', () => {
   it('runs on defaults alone', () => {
     const config = loadConfig({});
@@ -15,8 +19,14 @@ describe('loadConfig', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ JWT_SECRET: 'short' }, 'JWT_SECRET'],
     [{ NODE_ENV: 'production' }, 'JWT_SECRET'],
-    [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }, 'CRON_SECRET'],
-    [{ NODE_ENV: 'production', ROLE: 'api', JWT_SECRET: 'x'.repeat(32) }, 'CRON_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: JWT }, 'CRON_SECRET'],
+    [{ NODE_ENV: 'production', ROLE: 'api', JWT_SECRET: JWT }, 'CRON_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), CRON_SECRET: CRON }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: 'ab'.repeat(40), CRON_SECRET: CRON }, 'JWT_SECRET'],
+    [{ NODE_ENV: 'production', JWT_SECRET: JWT, CRON_SECRET: 'c'.repeat(16) }, 'CRON_SECRET'],
+    [{ TRUST_PROXY: 'true' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.0/33' }, 'TRUST_PROXY'],
+    [{ TRUST_PROXY: '10.0.0.1, proxy.internal' }, 'TRUST_PROXY'],
     [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET'],
     [{ KLING_ACCESS_KEY: 'ak' }, 'KLING_SECRET_KEY'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
@@ -34,8 +44,20 @@ describe('loadConfig', () => {
   });
 
   it('needs no JWT_SECRET in production when Supabase Auth issues the tokens', () => {
-    const config = loadConfig({ NODE_ENV: 'production', CRON_SECRET: 'c'.repeat(16), SUPABASE_URL: 'https://abcd.supabase.co' });
+    const config = loadConfig({ NODE_ENV: 'production', CRON_SECRET: CRON, SUPABASE_URL: 'https://abcd.supabase.co' });
     expect(config.JWT_SECRET).toBeUndefined();
+  });
+
+  it('takes guessable secrets outside production only', () => {
+    expect(loadConfig({ JWT_SECRET: 'x'.repeat(32), CRON_SECRET: 'c'.repeat(16) }).CRON_SECRET).toBe('c'.repeat(16));
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, CRON_SECRET: CRON }).JWT_SECRET).toBe(JWT);
+  });
+
+  it('believes no forwarded address unless told whom to believe', () => {
+    expect(loadConfig({}).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).TRUST_PROXY).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '1' }).TRUST_PROXY).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::/8, 192.168.1.7' }).TRUST_PROXY).toEqual(['loopback', '10.0.0.0/8', 'fd00::/8', '192.168.1.7']);
   });
 
   it('drops trailing slashes of SUPABASE_URL: the issuer is built on it', () => {

@@ -1,4 +1,6 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { estimatedEntropyBits } from './secret-strength.js';
 
 /** Empty strings in the environment mean "unset", as in most .env tooling. */
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
@@ -24,12 +26,52 @@ function poolModeOf(databaseUrl: string | undefined): 'session' | 'transaction' 
   }
 }
 
+/** proxy-addr's names for address ranges, as Fastify's trustProxy takes them. */
+const PROXY_RANGES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGES.has(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Whom X-Forwarded-For is believed from: nobody (unset, the default), the last N hops, or the listed proxies.
+ * `true` (everyone) is refused: any client could then choose the address its rate limits count against.
+ */
+const trustProxy = z
+  .preprocess((v) => (v === '' || v === undefined ? 'false' : v), z.string())
+  .transform((v, ctx): false | number | string[] => {
+    const value = v.trim();
+    if (value === 'false' || value === '0') return false;
+    if (/^\d+$/.test(value)) return Number(value);
+    const entries = value.split(',').map((e) => e.trim());
+    const bad = value === 'true' ? [] : entries.filter((e) => !isProxyAddress(e));
+    if (value !== 'true' && bad.length === 0) return entries;
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        value === 'true'
+          ? 'true would believe any client’s X-Forwarded-For: give the number of proxies in front (e.g. 1) or their addresses'
+          : `not a hop count or a list of addresses, CIDR ranges, loopback, linklocal, uniquelocal: ${bad.join(', ')}`,
+    });
+    return z.NEVER;
+  });
+
+/** Production secrets must be random, not merely long: bits as estimatedEntropyBits counts them. */
+const MIN_SECRET_BITS = { JWT_SECRET: 112, CRON_SECRET: 80 } as const;
+
 const envSchema = z
   .object({
     NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
     ROLE: z.enum(['all', 'api', 'worker']).default('all'),
     PORT: int(3000),
     HOST: z.string().default('0.0.0.0'),
+    TRUST_PROXY: trustProxy,
+    /** Deadline for receiving a whole request, body included (a slow sender is cut off with 408). */
+    REQUEST_TIMEOUT_MS: int(60_000, 1000),
     PUBLIC_URL: optionalUrl,
     DATA_DIR: z.string().default('./data'),
     DATABASE_URL: optionalString,
@@ -53,9 +95,19 @@ const envSchema = z
     SIGNUP_CREDITS: int(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     AUTH_RATE_LIMIT: int(10, 1),
+    /** Accounts one address (an IPv6 /64) may create per hour. */
+    SIGNUP_RATE_LIMIT: int(5, 1),
+    /** Failed sign-ins one account takes per 15 minutes, from all addresses together, before it must wait. */
+    LOGIN_FAILURE_LIMIT: int(10, 1),
+    /** Password hashes computed at once; more wait their turn, so hashing never takes the whole thread pool. */
+    PASSWORD_HASH_CONCURRENCY: int(2, 1),
     GENERATION_RATE_LIMIT: int(20, 1),
     /** A comment line on every idle server-sent events stream this often, before proxies close it (nginx: 60 s). */
     SSE_HEARTBEAT_MS: int(15_000, 100),
+    SSE_MAX_STREAMS_PER_USER: int(5, 1),
+    SSE_MAX_STREAMS: int(1_000, 1),
+    /** Set: /metrics needs `Authorization: Bearer <token>`. */
+    METRICS_TOKEN: optionalString,
 
     AI302_API_KEY: optionalString,
     AI302_BASE_URL: z.url().default('https://api.302.ai'),
@@ -99,6 +151,12 @@ const envSchema = z
       if (env.SUPABASE_URL === undefined) need('JWT_SECRET', 'when NODE_ENV=production (unless SUPABASE_URL is set)');
       // Every role that serves the job endpoints; a worker serves none.
       if (env.ROLE !== 'worker') need('CRON_SECRET', 'when NODE_ENV=production and ROLE serves HTTP (all, api)');
+      for (const [key, bits] of Object.entries(MIN_SECRET_BITS) as Array<[keyof typeof MIN_SECRET_BITS, number]>) {
+        const secret = env[key];
+        if (secret !== undefined && estimatedEntropyBits(secret) < bits) {
+          ctx.addIssue({ code: 'custom', path: [key], message: `looks guessable (too few random characters): make one with \`openssl rand -hex 32\`` });
+        }
+      }
     }
     if (env.SUPABASE_JWT_SECRET !== undefined && env.SUPABASE_URL === undefined) {
       ctx.addIssue({ code: 'custom', path: ['SUPABASE_JWT_SECRET'], message: 'needs SUPABASE_URL (without it, JWT_SECRET verifies our own tokens)' });

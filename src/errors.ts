@@ -43,6 +43,11 @@ export const errors = {
   notFound: (message = 'Not found') => new AppError(404, 'not_found', message),
   rateLimited: (retryAfterSeconds: number) =>
     new AppError(429, 'rate_limited', 'Too many requests, please slow down', { retry_after_seconds: retryAfterSeconds }),
+  /** So many passwords are being checked that this one would wait too long: the caller tries again. */
+  passwordCheckBusy: () => new AppError(503, 'auth_busy', 'Too many sign-ins at once; try again in a moment'),
+  /** An account's failed sign-ins, from every address together, reached LOGIN_FAILURE_LIMIT. */
+  loginLocked: (retryAfterSeconds: number) =>
+    new AppError(429, 'too_many_failed_logins', 'Too many failed sign-ins for this account; try again later', { retry_after_seconds: retryAfterSeconds }),
   cronForbidden: () => new AppError(401, 'unauthorized', 'Unauthorized'),
   /** upload-to-r2 single mode: the caller named a URL the provider did not give for this task. */
   urlMismatch: (message: string) => new AppError(400, 'url_mismatch', message),

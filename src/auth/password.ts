@@ -1,4 +1,6 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { createSemaphore } from '../domain/sync/semaphore.js';
+import { errors } from '../errors.js';
 
 // OWASP's scrypt minimum (N=2^17, r=8, p=1) costs ~128 MiB and ~300 ms per hash here; 2^15 keeps signup and login
 // responsive under load while staying well above brute-force comfort for salted hashes.
@@ -36,4 +38,26 @@ let dummyHash: Promise<string> | undefined;
 export function dummyPasswordHash(): Promise<string> {
   dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
   return dummyHash;
+}
+
+/** Hashing and checking passwords, never more than `concurrency` at once. */
+export interface PasswordHasher {
+  hash(password: string): Promise<string>;
+  verify(password: string, stored: string): Promise<boolean>;
+}
+
+/**
+ * scrypt runs on libuv's thread pool (4 threads), which file reads and DNS share: unbounded, a burst of sign-ins
+ * stalls every download. `concurrency` hashes run at once and `maxWaiting` wait; beyond that the caller gets 503.
+ */
+export function createPasswordHasher(options: { concurrency: number; maxWaiting: number }): PasswordHasher {
+  const semaphore = createSemaphore(options.concurrency);
+  const bounded = <T>(fn: () => Promise<T>): Promise<T> => {
+    if (semaphore.waiting >= options.maxWaiting) return Promise.reject(errors.passwordCheckBusy());
+    return semaphore.run(fn);
+  };
+  return {
+    hash: (password) => bounded(() => hashPassword(password)),
+    verify: (password, stored) => bounded(() => verifyPassword(password, stored)),
+  };
 }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
@@ -11,6 +10,7 @@ import type { Deps } from '../deps.js';
 import { errors } from '../errors.js';
 import { mediaRoutes } from '../storage/media-route.js';
 import { errorHandler } from './error-handler.js';
+import { requestIdFor } from './request-id.js';
 import { registerRoutes } from './routes.js';
 import type { App } from './types.js';
 
@@ -25,12 +25,18 @@ export interface AppOptions {
 
 /** The whole HTTP application, given its dependencies. Used by main and by the tests. */
 export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<App> {
+  const requestTimeout = deps.config.REQUEST_TIMEOUT_MS;
   const app = Fastify({
     loggerInstance: deps.logger,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
-    trustProxy: true,
+    requestIdHeader: false,
+    genReqId: requestIdFor,
+    // X-Forwarded-For only from the proxies the operator named: otherwise every client picks its own address.
+    trustProxy: trustedProxies(deps.config.TRUST_PROXY),
     bodyLimit: 1024 * 1024,
+    // A request must arrive whole in time, headers included: a sender trickling bytes is cut off with 408.
+    requestTimeout,
+    // Node checks those deadlines every 30 s by default, which would let a short one run long.
+    http: { headersTimeout: Math.min(requestTimeout, 30_000), connectionsCheckingInterval: Math.min(5_000, Math.max(250, requestTimeout / 4)) },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
@@ -75,6 +81,11 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }
   return app;
+}
+
+/** A hop count as the function proxy-addr makes of one (Fastify's types take no number). */
+function trustedProxies(setting: false | number | string[]): boolean | string[] | ((address: string, hop: number) => boolean) {
+  return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
 /** Browser navigation to a page of the single-page app (not an API or media path): answered with index.html. */

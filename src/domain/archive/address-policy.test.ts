@@ -36,6 +36,8 @@ describe('classifyAddress', () => {
     ['64:ff9b::169.254.169.254', 'link-local'],
     ['2002:0a00:0001::1', 'private'],
     ['2001:db8::1', 'reserved'],
+    ['2001:0:4136:e378:8000:63bf:3fff:fdd2', 'reserved'],
+    ['2001::1', 'reserved'],
     ['2606:4700:4700::1111', 'public'],
     ['2a00:1450:4001:81c::200e', 'public'],
     ['not-an-ip', 'invalid'],

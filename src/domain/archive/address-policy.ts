@@ -80,6 +80,8 @@ function classifyV6(text: string): AddressClass {
   if ((a & 0xffc0) === 0xfec0) return 'private';
   if ((a & 0xff00) === 0xff00) return 'multicast';
   if (a === 0x2001 && b === 0x0db8) return 'reserved';
+  // Teredo (2001::/32) tunnels to an IPv4 host through a relay, its address obfuscated in the last groups: no rule can vet it.
+  if (a === 0x2001 && b === 0x0000) return 'reserved';
   if ((a & 0xe000) !== 0x2000) return 'reserved';
   return 'public';
 }

@@ -1,6 +1,8 @@
-/** At most `limit` holders at once; the rest wait in order. Bounds concurrent calls to one provider. */
+/** At most `limit` holders at once; the rest wait in order. Bounds concurrent calls to one provider, or hashes. */
 export interface Semaphore {
   run<T>(fn: () => Promise<T>): Promise<T>;
+  /** Callers waiting for a slot. */
+  readonly waiting: number;
 }
 
 export function createSemaphore(limit: number): Semaphore {
@@ -20,6 +22,9 @@ export function createSemaphore(limit: number): Semaphore {
     else active -= 1;
   };
   return {
+    get waiting() {
+      return waiting.length;
+    },
     async run(fn) {
       await acquire();
       try {
