@@ -102,9 +102,14 @@ async function main(): Promise<void> {
     SIMULATOR_DELAY_MS: '0',
     GENERATION_RATE_LIMIT: '100000000',
     AUTH_RATE_LIMIT: '100000000',
+    SIGNUP_RATE_LIMIT: '100000000',
+    // The sync runs read the task counts from /metrics as they are.
+    METRICS_TASKS_CACHE_MS: '0',
     AI302_BASE_URL: simUrl,
     KLING_BASE_URL: simUrl,
     ...SIM_KEYS,
+    // The keys point at the simulator, whose plain-http result URLs production accepts only when told it runs.
+    PROVIDER_SIMULATOR: 'true',
     // The simulator and s3rver listen on loopback.
     ARCHIVE_ALLOW_PRIVATE_HOSTS: 'true',
     ARCHIVE_MAX_BYTES: String(Math.max(2 * 1024 ** 3, ARCHIVE_BYTES * 2)),

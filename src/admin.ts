@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { createPasswordHasher } from './auth/password.js';
 import { loadConfig } from './config.js';
 import { prepareDataDir } from './data-dir.js';
 import { migrate } from './db/migrate.js';
@@ -30,7 +31,7 @@ function command<S extends z.ZodType>(schema: S, run: (db: Db, options: z.output
 const commands: Record<string, (values: unknown) => Run> = {
   migrate: command(z.object({}), async (db) => ({ applied: await migrate(db) })),
   'create-user': command(z.object({ email: z.email(), password: z.string().min(8) }), async (db, o, signupCredits) => ({
-    user: await signUp({ db, signupCredits }, o),
+    user: await signUp({ db, signupCredits, passwords: createPasswordHasher({ concurrency: 1, maxWaiting: 0 }) }, o),
   })),
   'grant-credits': command(
     z.object({ email: z.email(), credits: z.coerce.number().int().min(0), level: z.string().min(1).max(50).optional() }),

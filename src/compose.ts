@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { createPasswordHasher } from './auth/password.js';
 import { createSupabaseTokenVerifier } from './auth/supabase-tokens.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
 import { systemClock } from './clock.js';
@@ -26,6 +27,9 @@ export interface Composition {
   /** Releases everything createDeps opened, in reverse order. */
   close(): Promise<void>;
 }
+
+/** Sign-ins waiting for a password check beyond which the next is answered 503: at ~75 ms a hash, seconds of queue. */
+const PASSWORD_CHECKS_WAITING = 64;
 
 export function mediaRootOf(config: Pick<Config, 'DATA_DIR'>): string {
   return path.join(config.DATA_DIR, 'media');
@@ -61,35 +65,34 @@ export async function createTokens(config: Config): Promise<TokenService> {
 }
 
 /**
- * The real adapters for both providers. A provider without keys is pointed at the built-in simulator, started
- * in-process on a loopback port, so the service runs with no keys at all and the adapters still speak HTTP.
+ * The real adapters for the providers with keys. A provider without keys is pointed at the built-in simulator,
+ * started in-process on a loopback port, when PROVIDER_SIMULATOR allows it (so the service runs with no keys at all
+ * and the adapters still speak HTTP); otherwise it is left out, switched off: its routes answer 503 and charge nothing.
  */
 export async function createProviders(config: Config, logger: Logger): Promise<{ providers: VideoProviders; simulator?: Simulator }> {
-  const needsSimulator = !config.AI302_API_KEY || !config.KLING_ACCESS_KEY;
+  const { AI302_API_KEY: apiKey, KLING_ACCESS_KEY: accessKey, KLING_SECRET_KEY: secretKey } = config;
+  const missing = (['ai302', 'kling'] as const).filter((name) => (name === 'ai302' ? !apiKey : !(accessKey && secretKey)));
   const simKeys = { ai302ApiKey: randomBytes(16).toString('hex'), klingAccessKey: 'simulator', klingSecretKey: randomBytes(32).toString('hex') };
-  const simulator = needsSimulator
-    ? await startSimulator({
-        host: '127.0.0.1',
-        delayMs: config.SIMULATOR_DELAY_MS,
-        failureRate: config.SIMULATOR_FAILURE_RATE,
-        recordRequests: false,
-        ...simKeys,
-      })
-    : undefined;
-  const ai302 = config.AI302_API_KEY
-    ? createAi302Provider({ apiKey: config.AI302_API_KEY, baseUrl: config.AI302_BASE_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS })
-    : createAi302Provider({ apiKey: simKeys.ai302ApiKey, baseUrl: simulator!.url, timeoutMs: config.PROVIDER_TIMEOUT_MS });
-  const kling =
-    config.KLING_ACCESS_KEY && config.KLING_SECRET_KEY
-      ? createKlingProvider({ accessKey: config.KLING_ACCESS_KEY, secretKey: config.KLING_SECRET_KEY, baseUrl: config.KLING_BASE_URL, timeoutMs: config.PROVIDER_TIMEOUT_MS })
-      : createKlingProvider({ accessKey: simKeys.klingAccessKey, secretKey: simKeys.klingSecretKey, baseUrl: simulator!.url, timeoutMs: config.PROVIDER_TIMEOUT_MS });
+  const simulator =
+    missing.length > 0 && config.PROVIDER_SIMULATOR
+      ? await startSimulator({ host: '127.0.0.1', delayMs: config.SIMULATOR_DELAY_MS, failureRate: config.SIMULATOR_FAILURE_RATE, recordRequests: false, ...simKeys })
+      : undefined;
+  const timeoutMs = config.PROVIDER_TIMEOUT_MS;
+  const ai302 = apiKey
+    ? createAi302Provider({ apiKey, baseUrl: config.AI302_BASE_URL, timeoutMs })
+    : simulator && createAi302Provider({ apiKey: simKeys.ai302ApiKey, baseUrl: simulator.url, timeoutMs });
+  const kling = accessKey && secretKey
+    ? createKlingProvider({ accessKey, secretKey, baseUrl: config.KLING_BASE_URL, timeoutMs })
+    : simulator && createKlingProvider({ accessKey: simKeys.klingAccessKey, secretKey: simKeys.klingSecretKey, baseUrl: simulator.url, timeoutMs });
   if (simulator) {
     logger.warn(
-      { simulator: simulator.url, ai302: config.AI302_API_KEY ? 'real' : 'simulator', kling: config.KLING_ACCESS_KEY ? 'real' : 'simulator' },
-      'no provider key configured: using the built-in provider simulator (set AI302_API_KEY / KLING_ACCESS_KEY + KLING_SECRET_KEY for real videos)',
+      { simulator: simulator.url, simulated: missing },
+      'provider keys missing: the built-in simulator stands in (sample clips, not real videos; set AI302_API_KEY / KLING_ACCESS_KEY + KLING_SECRET_KEY)',
     );
+  } else if (missing.length > 0) {
+    logger.warn({ switchedOff: missing }, 'provider keys missing: these providers are switched off (their routes answer 503, the catalog leaves them out)');
   }
-  return { providers: { ai302, kling }, simulator };
+  return { providers: { ...(ai302 && { ai302 }), ...(kling && { kling }) }, ...(simulator && { simulator }) };
 }
 
 /** The composition root: the one place that picks concrete drivers. */
@@ -116,7 +119,17 @@ export async function createDeps(config: Config, logger: Logger): Promise<Compos
     const { providers, simulator } = await createProviders(config, logger);
     if (simulator) closers.push(() => simulator.close());
     return {
-      deps: { config, db, tokens, providers, storage, clock: systemClock, logger, admitUser: createAccountGate({ db, clock: systemClock, signupCredits: config.SIGNUP_CREDITS }) },
+      deps: {
+        config,
+        db,
+        tokens,
+        passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, maxWaiting: PASSWORD_CHECKS_WAITING }),
+        providers,
+        storage,
+        clock: systemClock,
+        logger,
+        admitUser: createAccountGate({ db, clock: systemClock, signupCredits: config.SIGNUP_CREDITS }),
+      },
       mediaRoot: mediaRootOf(config),
       close,
     };

@@ -4,6 +4,9 @@ import { ConfigError, loadConfig } from './config.js';
 /** Secrets as `openssl rand -hex` makes them: production refuses guessable ones. */
 const JWT = '5f0c2a9e7b13d84c6e21f9a07d3b58e4c1a6f2d90b7e35c8';
 const CRON = '9d4e1b7a03c6f825e0b9d3a1';
+/** Production also needs a provider (or the simulator, asked for by name). */
+const PROVIDER = { AI302_API_KEY: 'sk-302-0123456789' };
+const PRODUCTION = { NODE_ENV: 'production', JWT_SECRET: JWT, CRON_SECRET: CRON };
 
 describe('loadConfig', () => {
   it('runs on defaults alone', () => {
@@ -44,13 +47,35 @@ describe('loadConfig', () => {
   });
 
   it('needs no JWT_SECRET in production when Supabase Auth issues the tokens', () => {
-    const config = loadConfig({ NODE_ENV: 'production', CRON_SECRET: CRON, SUPABASE_URL: 'https://abcd.supabase.co' });
+    const config = loadConfig({ NODE_ENV: 'production', CRON_SECRET: CRON, SUPABASE_URL: 'https://abcd.supabase.co', ...PROVIDER });
     expect(config.JWT_SECRET).toBeUndefined();
   });
 
   it('takes guessable secrets outside production only', () => {
     expect(loadConfig({ JWT_SECRET: 'x'.repeat(32), CRON_SECRET: 'c'.repeat(16) }).CRON_SECRET).toBe('c'.repeat(16));
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: JWT, CRON_SECRET: CRON }).JWT_SECRET).toBe(JWT);
+    expect(loadConfig({ ...PRODUCTION, ...PROVIDER }).JWT_SECRET).toBe(JWT);
+  });
+
+  it('lets the simulator stand in for providers without keys outside production only', () => {
+    expect(loadConfig({}).PROVIDER_SIMULATOR).toBe(true);
+    expect(loadConfig({ NODE_ENV: 'test' }).PROVIDER_SIMULATOR).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, ...PROVIDER }).PROVIDER_SIMULATOR).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, PROVIDER_SIMULATOR: 'true' }).PROVIDER_SIMULATOR).toBe(true);
+    expect(loadConfig({ ...PROVIDER, PROVIDER_SIMULATOR: 'false' }).PROVIDER_SIMULATOR).toBe(false);
+  });
+
+  it('refuses to start with no provider at all, naming the keys and the opt-in', () => {
+    for (const env of [PRODUCTION, { ...PRODUCTION, PROVIDER_SIMULATOR: 'false' }, { PROVIDER_SIMULATOR: 'false' }, { ...PRODUCTION, KLING_ACCESS_KEY: '', AI302_API_KEY: '' }]) {
+      expect(() => loadConfig(env)).toThrow(ConfigError);
+      expect(() => loadConfig(env)).toThrow(/no video provider is configured.*AI302_API_KEY.*KLING_ACCESS_KEY and KLING_SECRET_KEY.*PROVIDER_SIMULATOR=true/);
+    }
+  });
+
+  it('runs production with one provider’s keys (the other is switched off) or with the simulator asked for', () => {
+    expect(loadConfig({ ...PRODUCTION, AI302_API_KEY: 'sk-302-0123456789' }).AI302_API_KEY).toBe('sk-302-0123456789');
+    expect(loadConfig({ ...PRODUCTION, KLING_ACCESS_KEY: 'ak', KLING_SECRET_KEY: 'sk' }).KLING_ACCESS_KEY).toBe('ak');
+    expect(loadConfig({ ...PRODUCTION, PROVIDER_SIMULATOR: '1' }).PROVIDER_SIMULATOR).toBe(true);
+    expect(() => loadConfig({ ...PRODUCTION, PROVIDER_SIMULATOR: 'yes' })).toThrow(/PROVIDER_SIMULATOR:/);
   });
 
   it('believes no forwarded address unless told whom to believe', () => {

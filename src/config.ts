@@ -97,8 +97,8 @@ const envSchema = z
     AUTH_RATE_LIMIT: int(10, 1),
     /** Accounts one address (an IPv6 /64) may create per hour. */
     SIGNUP_RATE_LIMIT: int(5, 1),
-    /** Failed sign-ins one account takes per 15 minutes, from all addresses together, before it must wait. */
-    LOGIN_FAILURE_LIMIT: int(10, 1),
+    /** Sign-in attempts one account takes per 15 minutes, from all addresses together; a success starts the count anew. */
+    LOGIN_ATTEMPT_LIMIT: int(10, 1),
     /** Password hashes computed at once; more wait their turn, so hashing never takes the whole thread pool. */
     PASSWORD_HASH_CONCURRENCY: int(2, 1),
     GENERATION_RATE_LIMIT: int(20, 1),
@@ -108,12 +108,22 @@ const envSchema = z
     SSE_MAX_STREAMS: int(1_000, 1),
     /** Set: /metrics needs `Authorization: Bearer <token>`. */
     METRICS_TOKEN: optionalString,
+    /** The task counts on /metrics are read from the database at most this often, however often it is scraped. */
+    METRICS_TASKS_CACHE_MS: int(10_000),
 
     AI302_API_KEY: optionalString,
     AI302_BASE_URL: z.url().default('https://api.302.ai'),
     KLING_ACCESS_KEY: optionalString,
     KLING_SECRET_KEY: optionalString,
     KLING_BASE_URL: z.url().default('https://api-singapore.klingai.com'),
+    /**
+     * Whether the built-in simulator stands in for a provider without keys (and plain-http result URLs, which only
+     * it serves, are accepted). Unset: yes outside production, no in production, where a provider without keys is
+     * switched off instead. Its clips are samples, not the user's video: production runs it only when asked to.
+     */
+    PROVIDER_SIMULATOR: z
+      .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
+      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
     PROVIDER_TIMEOUT_MS: int(30_000, 100),
     PROVIDER_CONCURRENCY: int(8, 1),
     SIMULATOR_DELAY_MS: int(15_000),
@@ -170,11 +180,22 @@ const envSchema = z
     if ((env.KLING_ACCESS_KEY === undefined) !== (env.KLING_SECRET_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['KLING_SECRET_KEY'], message: 'KLING_ACCESS_KEY and KLING_SECRET_KEY go together' });
     }
+    // With no keys and no simulator every generation route would answer 503: refuse to start instead.
+    const simulator = env.PROVIDER_SIMULATOR ?? env.NODE_ENV !== 'production';
+    if (!simulator && env.AI302_API_KEY === undefined && env.KLING_ACCESS_KEY === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          `no video provider is configured${env.NODE_ENV === 'production' ? ' (NODE_ENV=production)' : ''}: set AI302_API_KEY, ` +
+          'or KLING_ACCESS_KEY and KLING_SECRET_KEY, or both; PROVIDER_SIMULATOR=true runs the built-in simulator instead (sample clips, not real videos)',
+      });
+    }
   })
   // The simulator listens on 127.0.0.1 in development and tests; production refuses private addresses by default.
   .transform((env) => ({
     ...env,
     ARCHIVE_ALLOW_PRIVATE_HOSTS: env.ARCHIVE_ALLOW_PRIVATE_HOSTS ?? env.NODE_ENV !== 'production',
+    PROVIDER_SIMULATOR: env.PROVIDER_SIMULATOR ?? env.NODE_ENV !== 'production',
     DATABASE_POOL_MODE: env.DATABASE_POOL_MODE ?? poolModeOf(env.DATABASE_URL),
   }));
 

@@ -1,4 +1,5 @@
 import type { FastifyBaseLogger } from 'fastify';
+import type { PasswordHasher } from './auth/password.js';
 import type { TokenService } from './auth/tokens.js';
 import type { Clock } from './clock.js';
 import type { Config } from './config.js';
@@ -12,6 +13,8 @@ export interface Deps {
   config: Config;
   db: Db;
   tokens: TokenService;
+  /** Hashes and checks our own accounts' passwords, a bounded number at once. */
+  passwords: PasswordHasher;
   providers: VideoProviders;
   storage: ObjectStorage;
   clock: Clock;

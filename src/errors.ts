@@ -1,3 +1,5 @@
+import type { ProviderName } from './providers/video-provider.js';
+
 /**
  * Every failure the API reports, made by the factories below. `message` is the contract's exact text where
  * the contract documents one; `code` is a stable machine-readable name beside it.
@@ -27,6 +29,14 @@ export const errors = {
   /** The identity provider's keys (Supabase's JWKS) could not be fetched, so no token can be checked right now. */
   identityProviderUnavailable: (cause?: unknown) =>
     new AppError(503, 'identity_provider_unavailable', 'Sessions cannot be verified right now; try again shortly', undefined, { cause }),
+  /** The product's provider is switched off here (no keys, no simulator): refused before anything is charged. */
+  providerUnavailable: (provider: ProviderName) =>
+    new AppError(
+      503,
+      'provider_unavailable',
+      `${provider === 'kling' ? "Kling's official API" : '302.ai'} is not available on this service; nothing was charged`,
+      { provider },
+    ),
   forbiddenOrigin: () => new AppError(403, 'forbidden_origin', 'Cross-site request refused'),
   validation: (message: string, details?: Record<string, unknown>) => new AppError(400, 'validation_error', message, details),
   /** The contract's wording: 缺少必要参数 on image-to-video, `Missing required parameters` on upload-to-r2. */
@@ -45,9 +55,17 @@ export const errors = {
     new AppError(429, 'rate_limited', 'Too many requests, please slow down', { retry_after_seconds: retryAfterSeconds }),
   /** So many passwords are being checked that this one would wait too long: the caller tries again. */
   passwordCheckBusy: () => new AppError(503, 'auth_busy', 'Too many sign-ins at once; try again in a moment'),
-  /** An account's failed sign-ins, from every address together, reached LOGIN_FAILURE_LIMIT. */
+  /** An account's sign-in attempts since its last success, from every address together, passed LOGIN_ATTEMPT_LIMIT. */
   loginLocked: (retryAfterSeconds: number) =>
-    new AppError(429, 'too_many_failed_logins', 'Too many failed sign-ins for this account; try again later', { retry_after_seconds: retryAfterSeconds }),
+    new AppError(429, 'too_many_login_attempts', 'Too many sign-in attempts for this account; try again later', { retry_after_seconds: retryAfterSeconds }),
+  /** Event streams open: the user's own (SSE_MAX_STREAMS_PER_USER) or the whole server's (SSE_MAX_STREAMS). */
+  tooManyStreams: (scope: 'user' | 'server') =>
+    new AppError(
+      429,
+      'too_many_streams',
+      scope === 'user' ? 'Too many event streams open for this account; close one first' : 'Too many event streams open; try again later',
+      { retry_after_seconds: 5 },
+    ),
   cronForbidden: () => new AppError(401, 'unauthorized', 'Unauthorized'),
   /** upload-to-r2 single mode: the caller named a URL the provider did not give for this task. */
   urlMismatch: (message: string) => new AppError(400, 'url_mismatch', message),

@@ -9,7 +9,7 @@ import { findProduct } from '../src/domain/catalog.js';
 import { runArchiveOnce, runSyncOnce } from '../src/jobs/passes.js';
 import { createS3Storage } from '../src/storage/s3.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { createTask, statusOf } from './helpers/lifecycle.js';
+import { createTask, fileKeysOf, statusOf } from './helpers/lifecycle.js';
 import { startS3rver, type RunningS3rver } from './helpers/s3rver.js';
 
 const t2v = findProduct('ai302-t2v-5s')!;
@@ -56,15 +56,16 @@ describe('upload-to-r2, single-task mode', () => {
       expect(res.json().code).toBe('url_mismatch');
     }
     expect((await upload(t, { ...good, thumbnailUrl: 'http://10.0.0.1/x.jpg' })).json().code).toBe('url_mismatch');
-    // Nothing was downloaded by the refused calls.
-    expect(await t.deps.storage.exists(`videos/${owner.id}/${task.taskId}-video.mp4`)).toBe(false);
+    // Nothing was downloaded by the refused calls: no copy even began.
+    expect(await fileKeysOf(t.deps.db, task.taskId)).toBeUndefined();
 
     const res = await upload(t, good);
     expect(res.statusCode, res.body).toBe(200);
+    const keys = await fileKeysOf(t.deps.db, task.taskId);
     expect(res.json()).toEqual({
       success: true,
       message: 'Files uploaded to R2 successfully',
-      data: { taskId: task.taskId, r2VideoUrl: `/media/videos/${owner.id}/${task.taskId}-video.mp4`, r2ThumbnailUrl: `/media/videos/${owner.id}/${task.taskId}-thumbnail.jpg` },
+      data: { taskId: task.taskId, r2VideoUrl: `/media/${keys!.video}`, r2ThumbnailUrl: `/media/${keys!.thumbnail}` },
     });
     expect(await statusOf(t.deps.db, task.taskId)).toMatchObject({ r2_status: 'completed', result_url: res.json().data.r2VideoUrl, provider_result_url: task.videoUrl });
     // Again: the copies are already there.
@@ -86,11 +87,15 @@ describe('upload-to-r2, single-task mode', () => {
     expect(result).toMatchObject({ success: false, error: expect.stringMatching(/limit of 100 bytes/) });
     const row = await statusOf(t.deps.db, task.taskId);
     expect(row).toMatchObject({ status: 'completed', r2_status: 'failed', archive_attempts: 1, result_url: task.videoUrl, archive_error: expect.stringMatching(/100 bytes/) });
-    expect(await t.deps.storage.exists(`videos/${owner.id}/${task.taskId}-video.mp4`)).toBe(false);
-    // Not due again at once; after the backoff the normal limit lets it through.
+    const keys = await fileKeysOf(t.deps.db, task.taskId);
+    expect(await t.deps.storage.exists(keys!.video)).toBe(false);
+    // Not due again at once; after the backoff the normal limit lets it through, into the keys claimed the first time.
     expect((await runArchiveOnce(t.deps)).filter((r) => r.taskId === task.taskId)).toEqual([]);
     t.clock.advance(3600_000);
-    expect((await runArchiveOnce(t.deps)).filter((r) => r.taskId === task.taskId)).toMatchObject([{ success: true }]);
+    expect((await runArchiveOnce(t.deps)).filter((r) => r.taskId === task.taskId)).toMatchObject([
+      { success: true, r2VideoUrl: `/media/${keys!.video}`, r2ThumbnailUrl: `/media/${keys!.thumbnail}` },
+    ]);
+    expect(await fileKeysOf(t.deps.db, task.taskId)).toEqual(keys);
   });
 });
 
@@ -186,13 +191,16 @@ describe('archive with the s3 driver against a real S3-compatible server', () =>
     expect(results).toHaveLength(2);
     for (const taskId of [kling, ai302.taskId]) {
       const row = await statusOf(t.deps.db, taskId);
-      expect(row).toMatchObject({ r2_status: 'completed', result_url: `https://cdn.example.com/media/videos/${owner.id}/${taskId}-video.mp4` });
-      expect(row.thumbnail_url).toBe(`https://cdn.example.com/media/videos/${owner.id}/${taskId}-thumbnail.jpg`);
-      const video = await storage.get(`videos/${owner.id}/${taskId}-video.mp4`);
+      const keys = (await fileKeysOf(t.deps.db, taskId))!;
+      // 128 random bits in hex, nothing else: no owner, no task id.
+      expect(keys.video).toMatch(/^videos\/[0-9a-f]{32}\.mp4$/);
+      expect(row).toMatchObject({ r2_status: 'completed', result_url: `https://cdn.example.com/media/${keys.video}` });
+      expect(row.thumbnail_url).toBe(`https://cdn.example.com/media/${keys.thumbnail}`);
+      const video = await storage.get(keys.video);
       const head: Buffer[] = [];
       for await (const chunk of video.body) head.push(chunk as Buffer);
       expect(Buffer.concat(head).subarray(4, 8).toString('latin1')).toBe('ftyp');
-      const thumb = await storage.get(`videos/${owner.id}/${taskId}-thumbnail.jpg`);
+      const thumb = await storage.get(keys.thumbnail);
       const bytes: Buffer[] = [];
       for await (const chunk of thumb.body) bytes.push(chunk as Buffer);
       expect([...Buffer.concat(bytes).subarray(0, 2)]).toEqual([0xff, 0xd8]);

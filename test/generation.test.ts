@@ -174,6 +174,9 @@ describe('bad input is refused with 400, without charge or stored file', () => {
     ['no prompt', t2v, () => ({ payload: { cfg: 0.3 } }), 'validation_error'],
     ['blank prompt', t2v, () => ({ payload: { prompt: '   ' } }), 'validation_error'],
     ['prompt over 2500', t2v, () => ({ payload: { prompt: 'x'.repeat(2501) } }), 'validation_error'],
+    ['NUL in the prompt', t2v, () => ({ payload: { prompt: 'a fox\u0000' } }), 'validation_error'],
+    ['escape sequence in the negative prompt', t2v, () => ({ payload: { prompt: 'ok', negative_prompt: '\u001b[2J' } }), 'validation_error'],
+    ['i2v NUL in the prompt', i2v, () => multipartCase({ prompt: 'a\u0000fox' }, { input_image: png }), 'validation_error'],
     ['negative prompt over 2500', t2v, () => ({ payload: { prompt: 'ok', negative_prompt: 'x'.repeat(2501) } }), 'validation_error'],
     ['cfg above 1', t2v, () => ({ payload: { prompt: 'ok', cfg: 1.5 } }), 'validation_error'],
     ['cfg as text', t2v, () => ({ payload: { prompt: 'ok', cfg: 'high' } }), 'validation_error'],
@@ -193,6 +196,9 @@ describe('bad input is refused with 400, without charge or stored file', () => {
     ['i2v two images', i2v, () => multipartCase({ prompt: 'ok' }, { input_image: png, tail_image: png }), 'validation_error'],
   ];
 
+  /** Every uploaded image in storage (tests in this file run one at a time). */
+  const uploadedImages = () => readdir(`${t.mediaRoot}/uploads`).catch(() => []);
+
   function multipartCase(fields: Record<string, string>, files: Parameters<typeof multipart>[1] = {}) {
     const form = multipart(fields, files);
     return { payload: form.body, headers: form.headers };
@@ -200,30 +206,33 @@ describe('bad input is refused with 400, without charge or stored file', () => {
 
   it.each(cases)('%s', async (_name, url, make, code) => {
     const user = await t.signUp();
+    const before = await uploadedImages();
     const { payload, headers } = make();
     const res = await t.app.inject({ method: 'POST', url, headers: { ...user.auth, ...headers }, payload: payload as string });
     expect(res.statusCode, res.body).toBe(400);
     expect(res.json().code).toBe(code);
     if (code === 'missing_parameters') expect(res.json().error).toBe('缺少必要参数');
     expect(await balanceOf(user)).toBe(10);
-    const stored = await readdir(`${t.mediaRoot}/uploads/${user.id}`).catch(() => []);
-    expect(stored).toEqual([]);
+    expect(await uploadedImages()).toEqual(before);
   });
 
   it('insufficient credits: the contract message on image-to-video, with nothing stored', async () => {
     const user = await t.signUp();
+    const before = await uploadedImages();
     await setBalance(user, 3);
     const res = await generate(CATALOG.find((p) => p.path === '/api/kling/i2v/hq/5s')!, user);
     expect(res.statusCode).toBe(400);
     expect(res.json()).toEqual({ error: '积分不足', code: 'insufficient_credits', details: { required: 4, balance: 3 } });
-    expect(await readdir(`${t.mediaRoot}/uploads/${user.id}`).catch(() => [])).toEqual([]);
+    expect(await uploadedImages()).toEqual(before);
   });
 
   it('keeps an accepted image in storage under start_img_path', async () => {
     const user = await t.signUp();
     const res = await generate(CATALOG.find((p) => p.path === '/api/kling/i2v/5s')!, user);
     const task = (await t.app.inject({ method: 'GET', url: `/api/user/tasks/${res.json().taskId}`, headers: user.auth })).json();
-    expect(task.start_img_path).toMatch(new RegExp(`^uploads/${user.id}/[\\w-]+\\.png$`));
+    expect(task.start_img_path).toMatch(/^uploads\/[0-9a-f-]{36}\.png$/);
+    // Kept for the provider, never served: an uploaded image is not public.
+    expect((await t.app.inject({ method: 'GET', url: `/media/${task.start_img_path}` })).statusCode).toBe(404);
     expect((await t.deps.storage.exists(task.start_img_path))).toBe(true);
   });
 

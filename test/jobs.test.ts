@@ -69,7 +69,7 @@ describe('job endpoints with CRON_SECRET', () => {
     const batch = await t.app.inject({ method: 'POST', url: '/api/task/upload-to-r2', headers: auth });
     const body = batch.json();
     expect(body).toMatchObject({ success: true, message: 'Batch upload completed', data: { tasksProcessed: 2 } });
-    for (const r of body.data.results) expect(r).toEqual({ taskId: expect.any(Number), success: true, r2VideoUrl: expect.stringMatching(/^\/media\/videos\//), r2ThumbnailUrl: expect.stringMatching(/-thumbnail\.jpg$/) });
+    for (const r of body.data.results) expect(r).toEqual({ taskId: expect.any(Number), success: true, r2VideoUrl: expect.stringMatching(/^\/media\/videos\/[0-9a-f]{32}\.mp4$/), r2ThumbnailUrl: expect.stringMatching(/^\/media\/videos\/[0-9a-f]{32}\.jpg$/) });
     expect(await statusOf(t.deps.db, a)).toMatchObject({ r2_status: 'completed' });
   });
 });

@@ -24,7 +24,7 @@ function dyingProvider(real: VideoProvider): VideoProvider {
 async function createOrphan(product: Product, user: TestUser): Promise<number> {
   const deps: GenerationDeps = {
     db: t.deps.db,
-    providers: { ai302: dyingProvider(t.deps.providers.ai302), kling: dyingProvider(t.deps.providers.kling) },
+    providers: { ai302: dyingProvider(t.deps.providers.ai302!), kling: dyingProvider(t.deps.providers.kling!) },
     storage: t.deps.storage,
     clock: t.deps.clock,
     logger: t.deps.logger,
@@ -71,7 +71,7 @@ describe('a task left pending without an external id', () => {
     const user = await t.signUp();
     const taskId = await createOrphan(product, user);
     // The provider did get the request (the reply was lost): it knows the task by our id.
-    const created = await t.deps.providers.kling.submit({
+    const created = await t.deps.providers.kling!.submit({
       kind: 't2v', durationSeconds: 5, highQuality: false, model: product.model, prompt: 'p', negativePrompt: '', cfg: 0.5, aspectRatio: '16:9', clientTaskId: `sv-${taskId}`,
     });
     const posts = t.simulator.requests.filter((r) => r.method === 'POST').length;

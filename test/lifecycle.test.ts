@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATALOG } from '../src/domain/catalog.js';
 import { runArchiveOnce, runSyncOnce } from '../src/jobs/passes.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
-import { balanceOf, createTask, ledgerRows, statusOf } from './helpers/lifecycle.js';
+import { balanceOf, createTask, fileKeysOf, ledgerRows, statusOf } from './helpers/lifecycle.js';
 
 const FIRST_POLL_MS = 5_000;
 
@@ -35,13 +35,14 @@ describe('every task created through any endpoint ends completed, its files in o
       const row = await statusOf(t.deps.db, taskId);
       expect(row.status).toBe('completed');
       expect(row.r2_status).toBe('completed');
-      expect(row.result_url).toBe(`/media/videos/${user.id}/${taskId}-video.mp4`);
+      const keys = (await fileKeysOf(t.deps.db, taskId))!;
+      expect(row.result_url).toBe(`/media/${keys.video}`);
       expect(row.provider_result_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/files\//);
-      const video = await readFile(path.join(t.mediaRoot, 'videos', user.id, `${taskId}-video.mp4`));
+      const video = await readFile(path.join(t.mediaRoot, keys.video));
       expect(video.subarray(4, 8).toString('latin1')).toBe('ftyp');
       // 302.ai gives a cover; Kling does not, and ffmpeg (on this machine) makes one from the video.
-      expect(row.thumbnail_url, product.id).toBe(`/media/videos/${user.id}/${taskId}-thumbnail.jpg`);
-      const thumbnail = await readFile(path.join(t.mediaRoot, 'videos', user.id, `${taskId}-thumbnail.jpg`));
+      expect(row.thumbnail_url, product.id).toBe(`/media/${keys.thumbnail}`);
+      const thumbnail = await readFile(path.join(t.mediaRoot, keys.thumbnail));
       expect([thumbnail[0], thumbnail[1]]).toEqual([0xff, 0xd8]);
       if (product.provider === 'ai302') expect(row.provider_thumbnail_url).toMatch(/\.jpg$/);
       else expect(row.provider_thumbnail_url).toBeNull();

@@ -5,7 +5,7 @@ import { createAccountGate } from '../src/domain/account-gate.js';
 import { findProduct } from '../src/domain/catalog.js';
 import { runArchiveOnce, runSyncOnce } from '../src/jobs/passes.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
-import { balanceOf, createTask, ledgerRows, statusOf } from './helpers/lifecycle.js';
+import { balanceOf, createTask, fileKeysOf, ledgerRows, statusOf } from './helpers/lifecycle.js';
 
 let t: TestApp;
 let user: TestUser;
@@ -75,20 +75,23 @@ describe('a task its owner deleted', () => {
     t.clock.advance(6_000);
     await runSyncOnce(t.deps);
     await runArchiveOnce(t.deps);
-    const video = `videos/${user.id}/${taskId}-video.mp4`;
-    expect(await t.deps.storage.exists(video)).toBe(true);
+    const keys = (await fileKeysOf(t.deps.db, taskId))!;
+    expect(await t.deps.storage.exists(keys.video)).toBe(true);
 
     await t.deps.db.transaction(async (tx) => {
       await tx.query(`select set_config('role', 'authenticated', true), set_config('request.jwt.claims', $1, true)`, [JSON.stringify({ sub: user.id, role: 'authenticated' })]);
       expect((await tx.query('delete from video_generation_task_definitions where id = $1', [taskId])).rowCount).toBe(1);
     });
     await runArchiveOnce(t.deps);
-    expect(await t.deps.storage.exists(video)).toBe(true);
+    expect(await t.deps.storage.exists(keys.video)).toBe(true);
     // Queued on the database's clock: move the entry back past an archive lease.
     await t.deps.db.query(`update deleted_task_files set deleted_at = deleted_at - make_interval(secs => $2) where task_id = $1`, [taskId, t.deps.config.LEASE_MS / 1000 + 1]);
     await runArchiveOnce(t.deps);
-    expect(await t.deps.storage.exists(video)).toBe(false);
+    expect(await t.deps.storage.exists(keys.video)).toBe(false);
+    expect(await t.deps.storage.exists(keys.thumbnail)).toBe(false);
+    expect((await t.app.inject({ method: 'GET', url: `/media/${keys.video}` })).statusCode).toBe(404);
     expect((await t.deps.db.query('select 1 from deleted_task_files where task_id = $1', [taskId])).rowCount).toBe(0);
+    expect(await fileKeysOf(t.deps.db, taskId)).toBeUndefined();
   });
 });
 

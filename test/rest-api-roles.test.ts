@@ -78,6 +78,7 @@ describe('reads', () => {
     ['idempotency keys', 'select * from idempotency_keys', DENIED, DENIED, DENIED],
     ['migration records', 'select * from schema_migrations', DENIED, DENIED, DENIED],
     ['queued file deletions', 'select * from deleted_task_files', DENIED, DENIED, DENIED],
+    ['storage keys of archived files', 'select * from task_file_keys', DENIED, DENIED, DENIED],
     ['auth.users', 'select * from auth.users', DENIED, DENIED, DENIED],
     ['get_user_credits for A', 'select * from get_user_credits(:a)', DENIED, DENIED, DENIED],
   ])('%s', async (_name, sql, byA, byB, byAnon) => {

@@ -1,6 +1,9 @@
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProduct } from '../src/domain/catalog.js';
+import { buildApp } from '../src/http/app.js';
 import { runArchiveOnce } from '../src/jobs/passes.js';
+import { createLogger } from '../src/logger.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { balanceOf, createTask, ledgerRows, statusOf } from './helpers/lifecycle.js';
 
@@ -72,6 +75,39 @@ describe('provider callbacks', () => {
     expect((await post('302', row.callback_token!, late)).json()).toEqual({ received: true, recorded: false });
   });
 
+  it('302.ai: a report must name its task; one naming none, or another, is ignored whatever it says', async () => {
+    const user = await t.signUp();
+    const taskId = await createTask(t, findProduct('ai302-t2v-5s')!, user);
+    const row = await statusOf(t.deps.db, taskId);
+    const video = `${t.simulator.url}/files/${row.external_task_id}.mp4`;
+    const works = [{ resource: { resource: video }, cover: { resource: `${t.simulator.url}/files/${row.external_task_id}.jpg` } }];
+    const official = (id?: string) => ({ code: 0, data: { ...(id && { task_id: id }), task_status: 'succeed', task_result: { videos: [{ url: video }] } } });
+    const ignored = [
+      { result: 1, message: 'success', data: { status: 99, works } },
+      { result: 1, message: 'success', data: { status: 99, task: { status: 99 }, works } },
+      official(),
+      official('another-task'),
+      ai302Reply('another-task', 99, works),
+      ai302Reply('another-task', 50, [], 'failed elsewhere'),
+    ];
+    for (const body of ignored) expect((await post('302', row.callback_token!, body)).json()).toEqual({ received: true, recorded: false });
+    expect(await statusOf(t.deps.db, taskId)).toMatchObject({ status: 'pending', provider_result_url: null, refunded: false });
+
+    expect((await post('302', row.callback_token!, official(row.external_task_id!))).json()).toEqual({ received: true, recorded: true });
+    expect(await statusOf(t.deps.db, taskId)).toMatchObject({ status: 'completed', provider_result_url: video });
+  });
+
+  it('Kling: a report without task_id is ignored, flat or enveloped', async () => {
+    const user = await t.signUp();
+    const taskId = await createTask(t, findProduct('kling-i2v-5s')!, user);
+    const row = await statusOf(t.deps.db, taskId);
+    const { task_id: _id, ...nameless } = klingTask(row.external_task_id!, 'failed', { task_status_msg: 'nope' });
+    for (const body of [nameless, { code: 0, message: 'SUCCEED', data: nameless }]) {
+      expect((await post('kling', row.callback_token!, body)).json()).toEqual({ received: true, recorded: false });
+    }
+    expect(await statusOf(t.deps.db, taskId)).toMatchObject({ status: 'pending', refunded: false });
+  });
+
   it('302.ai: a success is archived by the next archive pass', async () => {
     const user = await t.signUp();
     const taskId = await createTask(t, findProduct('ai302-t2v-5s')!, user);
@@ -82,6 +118,44 @@ describe('provider callbacks', () => {
     expect((await post('302', row.callback_token!, ai302Reply(row.external_task_id!, 99, works))).json()).toEqual({ received: true, recorded: true });
     const archived = (await runArchiveOnce(t.deps)).filter((r) => r.taskId === taskId);
     expect(archived).toMatchObject([{ success: true }]);
+  });
+});
+
+describe('logs', () => {
+  it('never carry the callback token, Authorization or cookies', async () => {
+    const lines: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await buildApp({ ...t.deps, logger: createLogger({ LOG_LEVEL: 'trace' }, stream) });
+    try {
+      const user = await t.signUp();
+      const taskId = await createTask(t, findProduct('kling-t2v-5s')!, user);
+      const row = await statusOf(t.deps.db, taskId);
+      const token = row.callback_token!;
+      const headers = { ...user.auth, cookie: `sv_session=${user.token}; other=cookie-secret-value` };
+      const json = { ...headers, 'content-type': 'application/json' };
+      const hits = [
+        { url: `/api/webhooks/kling/${token}`, payload: JSON.stringify(klingTask(row.external_task_id!, 'processing')) },
+        { url: `/api/webhooks/kling/${token}?token=${token}`, payload: JSON.stringify({ hello: 'world' }) },
+        { url: `/api/webhooks/302/${token}`, payload: JSON.stringify(ai302Reply('1', 10)) },
+        { url: `/api/webhooks/kling/${token}`, payload: '{not json' },
+        { url: `/api/webhooks/kling/${token}/more`, payload: '{}' },
+      ];
+      const statuses = [];
+      for (const hit of hits) statuses.push((await logged.inject({ method: 'POST', url: hit.url, headers: json, payload: hit.payload })).statusCode);
+      expect(statuses).toEqual([200, 200, 404, 400, 404]);
+      await logged.inject({ method: 'GET', url: '/api/auth/me', headers });
+
+      const text = lines.join('');
+      expect(text).toContain('/api/webhooks/kling/[redacted]');
+      for (const secret of [token, user.token, 'cookie-secret-value']) expect(text).not.toContain(secret);
+    } finally {
+      await logged.close();
+    }
   });
 });
 

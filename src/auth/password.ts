@@ -53,7 +53,7 @@ export interface PasswordHasher {
 export function createPasswordHasher(options: { concurrency: number; maxWaiting: number }): PasswordHasher {
   const semaphore = createSemaphore(options.concurrency);
   const bounded = <T>(fn: () => Promise<T>): Promise<T> => {
-    if (semaphore.waiting >= options.maxWaiting) return Promise.reject(errors.passwordCheckBusy());
+    if (semaphore.full && semaphore.waiting >= options.maxWaiting) return Promise.reject(errors.passwordCheckBusy());
     return semaphore.run(fn);
   };
   return {

@@ -1,9 +1,11 @@
-import { dummyPasswordHash, hashPassword, verifyPassword } from '../auth/password.js';
+import type { PasswordHasher } from '../auth/password.js';
+import { dummyPasswordHash } from '../auth/password.js';
 import type { AuthenticatedUser } from '../auth/tokens.js';
 import type { Db } from '../db/db.js';
 import { openCreditAccount } from '../db/queries/credits.js';
 import { EmailTakenError, findUserByEmail, insertUser } from '../db/queries/users.js';
 import { errors } from '../errors.js';
+import { limitLoginAttempts, type AuthLimitDeps } from './auth-limits.js';
 
 /** Emails are compared as lower-case: one person, one account. */
 export function normaliseEmail(email: string): string {
@@ -12,10 +14,10 @@ export function normaliseEmail(email: string): string {
 
 /** Creates an account with its credit account and signup credits, in one transaction. */
 export async function signUp(
-  deps: { db: Db; signupCredits: number },
+  deps: { db: Db; signupCredits: number; passwords: PasswordHasher },
   input: { email: string; password: string },
 ): Promise<AuthenticatedUser> {
-  const encryptedPassword = await hashPassword(input.password);
+  const encryptedPassword = await deps.passwords.hash(input.password);
   try {
     // As the connection's own role, like Supabase's auth server: the API roles have no rights on auth.users.
     return await deps.db.transaction(async (tx) => {
@@ -29,10 +31,19 @@ export async function signUp(
   }
 }
 
-/** Checks a password; an unknown email and a wrong password fail alike, in about the same time. */
-export async function logIn(deps: { db: Db }, input: { email: string; password: string }): Promise<AuthenticatedUser> {
-  const user = await findUserByEmail(deps.db, normaliseEmail(input.email));
-  const ok = await verifyPassword(input.password, user?.encryptedPassword ?? (await dummyPasswordHash()));
+/**
+ * Checks a password; an unknown email and a wrong password fail alike, in about the same time. Each account takes
+ * a bounded number of attempts, from all addresses together, so rotating addresses buys no more guesses.
+ */
+export async function logIn(
+  deps: AuthLimitDeps & { db: Db; passwords: PasswordHasher },
+  input: { email: string; password: string },
+): Promise<AuthenticatedUser> {
+  const email = normaliseEmail(input.email);
+  const attempt = await limitLoginAttempts(deps, email);
+  const user = await findUserByEmail(deps.db, email);
+  const ok = await deps.passwords.verify(input.password, user?.encryptedPassword ?? (await dummyPasswordHash()));
   if (!user || !ok) throw errors.invalidCredentials();
+  await attempt.succeeded();
   return { id: user.id, email: user.email };
 }

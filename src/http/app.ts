@@ -1,4 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -7,10 +8,12 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify from 'fastify';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Deps } from '../deps.js';
+import { ARCHIVE_PREFIX } from '../domain/archive/archive-deps.js';
 import { errors } from '../errors.js';
 import { mediaRoutes } from '../storage/media-route.js';
 import { errorHandler } from './error-handler.js';
 import { requestIdFor } from './request-id.js';
+import { securityHeaders } from './security-headers.js';
 import { registerRoutes } from './routes.js';
 import type { App } from './types.js';
 
@@ -51,6 +54,7 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     reply.header('x-request-id', request.id);
   });
 
+  await app.register(fastifyHelmet, securityHeaders(deps.config));
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
@@ -72,11 +76,14 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs' });
+  // Its own page's policy (inline styles, data: images) in place of the app's.
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await registerRoutes(app, deps);
-  if (options.mediaRoot && deps.storage.driver === 'local') await app.register(mediaRoutes({ root: options.mediaRoot }));
+  if (options.mediaRoot && deps.storage.driver === 'local') {
+    await app.register(mediaRoutes({ root: options.mediaRoot, publicPrefix: ARCHIVE_PREFIX }));
+  }
   if (options.webRoot) {
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }

@@ -44,7 +44,7 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerGetTask(app, deps, session);
   registerFavorites(app, deps, session);
   registerLatestVideos(app, deps);
-  registerCatalog(app);
+  registerCatalog(app, deps);
   registerTextToVideo(app, deps, session);
   registerImageToVideo(app, deps, session);
   registerSyncStatusJobs(app, deps);

@@ -20,6 +20,7 @@ export function syncDepsOf(deps: Deps, logger: Log = deps.logger): SyncDeps {
     storage: deps.storage,
     clock: deps.clock,
     logger,
+    allowHttpResults: config.PROVIDER_SIMULATOR,
     publicUrl: config.PUBLIC_URL,
     taskTimeoutMs: config.TASK_TIMEOUT_MS,
     leaseMs: config.LEASE_MS,

@@ -1,6 +1,8 @@
+import { deleteStaleAttempts } from '../db/queries/auth-attempt-limits.js';
 import { deleteExpiredIdempotencyKeys } from '../db/queries/idempotency.js';
 import { asService } from '../db/scope.js';
 import type { Deps } from '../deps.js';
+import { ATTEMPT_COUNTERS_KEPT_MS } from '../domain/auth-limits.js';
 import type { Log } from '../log.js';
 import { runArchiveOnce, runSyncOnce } from './passes.js';
 
@@ -9,7 +11,7 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-/** Expired Idempotency-Keys are purged this often. */
+/** Expired Idempotency-Keys and sign-in counters are purged this often. */
 const PURGE_INTERVAL_MS = 3600_000;
 /** The first passes run shortly after start, not a full interval later. */
 const FIRST_RUN_DELAY_MS = 1_000;
@@ -70,13 +72,19 @@ export async function drain(run: () => Promise<unknown[]>, batchSize: number): P
   }
 }
 
-/** Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) and the Idempotency-Key purge. */
+/** Expired Idempotency-Keys (as service_role) and sign-in counters (ours alone: as the connection's role). */
+async function purgeExpired(deps: Deps): Promise<void> {
+  await asService(deps.db, (tx) => deleteExpiredIdempotencyKeys(tx));
+  await deleteStaleAttempts(deps.db, new Date(deps.clock.now().getTime() - ATTEMPT_COUNTERS_KEPT_MS));
+}
+
+/** Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) and the purge of expired rows. */
 export function startScheduler(deps: Deps): Scheduler {
   const { config, logger } = deps;
   const loops = [
     startLoop('sync', config.SYNC_INTERVAL_MS, () => drain(() => runSyncOnce(deps), config.SYNC_BATCH_SIZE), logger),
     startLoop('archive', config.ARCHIVE_INTERVAL_MS, () => drain(() => runArchiveOnce(deps), config.ARCHIVE_BATCH_SIZE), logger),
-    startLoop('idempotency-purge', PURGE_INTERVAL_MS, () => asService(deps.db, (tx) => deleteExpiredIdempotencyKeys(tx)), logger),
+    startLoop('purge', PURGE_INTERVAL_MS, () => purgeExpired(deps), logger),
   ];
   logger.info({ syncIntervalMs: config.SYNC_INTERVAL_MS, archiveIntervalMs: config.ARCHIVE_INTERVAL_MS }, 'scheduler started');
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mapAi302HttpError, mapAi302Status, readAi302CreateReply, readAi302FetchReply } from './ai302-wire.js';
+import { mapAi302HttpError, mapAi302Status, readAi302CreateReply, readAi302FetchReply, readAi302TaskId } from './ai302-wire.js';
 import { ProviderError } from './video-provider.js';
 
 const video = 'https://cdn.example/v/1.mp4';
@@ -103,6 +103,20 @@ describe('HTTP errors', () => {
 
   it('uses a generic message when the body is not 302-shaped', () => {
     expect(mapAi302HttpError(422, undefined, undefined)).toMatchObject({ kind: 'rejected', message: '302.ai replied HTTP 422' });
+  });
+});
+
+describe('readAi302TaskId', () => {
+  it.each([
+    ['web style', web(99, done), '1'],
+    ['web style, numeric id', { result: 1, data: { status: 10, task: { id: 123456789 } } }, '123456789'],
+    ['official style', { code: 0, data: { task_id: '8319', task_status: 'succeed' } }, '8319'],
+    ['no task object', { result: 1, data: { status: 99, works: done } }, undefined],
+    ['task without id', { result: 1, data: { status: 99, task: { status: 99 } } }, undefined],
+    ['empty id', { result: 1, data: { task: { id: '' } } }, undefined],
+    ['not an envelope', 'hello', undefined],
+  ])('%s', (_name, body, id) => {
+    expect(readAi302TaskId(body)).toBe(id);
   });
 });
 

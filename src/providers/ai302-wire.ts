@@ -106,6 +106,17 @@ export function readAi302FetchReply(json: unknown): ProviderStatus {
   return mapAi302Status(code, work?.resource?.resource, work?.cover?.resource, data.message);
 }
 
+/** Where the two fetch envelopes name the task: `data.task.id` (web style) or `data.task_id` (official style). */
+const fetchTaskIdSchema = z.union([
+  z.object({ data: z.object({ task: z.object({ id: taskId }) }) }).transform((body) => body.data.task.id),
+  z.object({ data: z.object({ task_id: taskId }) }).transform((body) => body.data.task_id),
+]);
+
+/** The task a fetch-style body (a fetch reply or a callback) is about; undefined when it names none. */
+export function readAi302TaskId(json: unknown): string | undefined {
+  return fetchTaskIdSchema.safeParse(json).data;
+}
+
 /** Reads a create reply; throws `rejected` when Kling refused the task, `transient` when the reply is unreadable. */
 export function readAi302CreateReply(json: unknown): { externalTaskId: string } {
   const parsed = ai302CreateReplySchema.safeParse(json);

@@ -71,4 +71,8 @@ export interface VideoProvider {
   findByClientTaskId?(ref: { kind: TaskKind; clientTaskId: string }, signal?: AbortSignal): Promise<{ externalTaskId: string } | null>;
 }
 
-export type VideoProviders = Readonly<Record<ProviderName, VideoProvider>>;
+/**
+ * The providers this service can use. One without keys (and without the simulator standing in: see
+ * PROVIDER_SIMULATOR) is absent: switched off, so nothing is charged for it or sent to it.
+ */
+export type VideoProviders = Readonly<Partial<Record<ProviderName, VideoProvider>>>;

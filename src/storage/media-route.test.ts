@@ -21,7 +21,7 @@ beforeAll(async () => {
   await fs.writeFile(path.join(root, TEMP_DIR, 'partial'), 'half');
   await fs.writeFile(path.join(path.dirname(root), 'outside.txt'), 'secret');
   app = Fastify();
-  await app.register(mediaRoutes({ root }));
+  await app.register(mediaRoutes({ root, publicPrefix: '' }));
   await app.ready();
 });
 
@@ -166,5 +166,21 @@ describe('parseRange', () => {
     ['bytes=abc', 10, undefined],
   ] as const)('parses %s of a %i-byte file', (header, size, expected) => {
     expect(parseRange(header, size)).toEqual(expected);
+  });
+});
+
+describe('publicPrefix', () => {
+  it('serves keys under the prefix only: everything else is a 404, as if it did not exist', async () => {
+    const only = Fastify();
+    await only.register(mediaRoutes({ root, publicPrefix: 'videos/' }));
+    try {
+      expect((await only.inject({ method: 'GET', url: '/media/videos/u1/clip.mp4' })).statusCode).toBe(200);
+      for (const url of ['/media/images/a%20b.jpg', '/media/empty.webm', '/media/videos']) {
+        const res = await only.inject({ method: 'GET', url });
+        expect(res.statusCode, url).toBe(404);
+      }
+    } finally {
+      await only.close();
+    }
   });
 });

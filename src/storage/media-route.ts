@@ -5,6 +5,8 @@ import { contentTypeForKey, isValidKey, resolveKeyPath } from './keys.js';
 export interface MediaRoutesOptions {
   /** The local driver's root folder (the same `root` given to createLocalStorage). */
   root: string;
+  /** Only keys under this prefix are served; other objects (users' uploaded images) are never reachable by URL. */
+  publicPrefix: string;
 }
 
 type ByteRange = { start: number; end: number };
@@ -22,7 +24,7 @@ export function mediaRoutes(options: MediaRoutesOptions): FastifyPluginAsync {
       url: '/media/*',
       handler: async (request, reply) => {
         const key = request.params['*'];
-        if (!isValidKey(key)) return sendNotFound(reply);
+        if (!isValidKey(key) || !key.startsWith(options.publicPrefix)) return sendNotFound(reply);
         const handle = await fs.open(resolveKeyPath(options.root, key), 'r').catch(() => undefined);
         if (handle === undefined) return sendNotFound(reply);
         try {

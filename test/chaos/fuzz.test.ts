@@ -46,7 +46,14 @@ async function expectSafe(send: () => Promise<Injected>): Promise<void> {
 }
 
 const jsonValue = fc.jsonValue({ maxDepth: 3 });
-const text = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('', ' ', '0', '-1', '1e309', 'null', '../..', '%00', '<script>'));
+/** Control characters, NUL above all: PostgreSQL refuses NUL in text, so one that reached a query was a 500. */
+const controlText = fc.string({ unit: fc.integer({ min: 0, max: 0x9f }).filter((c) => c < 0x20 || c >= 0x7f).map((c) => String.fromCharCode(c)), minLength: 1 });
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: 'binary' }),
+  fc.tuple(fc.string(), controlText, fc.string()).map((parts) => parts.join('')),
+  fc.constantFrom('', ' ', '0', '-1', '1e309', 'null', '../..', '%00', '<script>', 'fox\u0000', '\u001b[2J'),
+);
 const generationBody = fc.oneof(
   jsonValue,
   fc.record(

@@ -82,6 +82,10 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
 
   function watchErrors(page: Page): void {
     page.on('pageerror', (error) => pageErrors.push(`${page.url()}: ${error.message}`));
+    // The Content-Security-Policy must allow everything the app loads: a refusal is logged as a console error.
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) pageErrors.push(`${page.url()}: ${message.text()}`);
+    });
   }
 
   const card = (page: Page, taskId: string) => page.locator(`[data-testid="creation-card"][data-task-id="${taskId}"]`);

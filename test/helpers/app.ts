@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
 import type { Clock } from '../../src/clock.js';
+import { createPasswordHasher } from '../../src/auth/password.js';
 import { createTokens } from '../../src/compose.js';
 import { createAccountGate } from '../../src/domain/account-gate.js';
 import { loadConfig } from '../../src/config.js';
@@ -66,6 +67,7 @@ export async function createTestApp(
     SIGNUP_CREDITS: '10',
     PROVIDER_TIMEOUT_MS: '5000',
     AUTH_RATE_LIMIT: '1000',
+    SIGNUP_RATE_LIMIT: '1000000',
     GENERATION_RATE_LIMIT: '100000',
     ...options.env,
   });
@@ -75,6 +77,7 @@ export async function createTestApp(
     db: testDb.db,
     // As in production: our own accounts' tokens, or Supabase Auth's when the env sets SUPABASE_URL.
     tokens: await createTokens(config),
+    passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, maxWaiting: 64 }),
     providers: {
       ai302: createAi302Provider({ apiKey: SIM_KEYS.ai302ApiKey, baseUrl: simulator.url, timeoutMs: config.PROVIDER_TIMEOUT_MS }),
       kling: createKlingProvider({ accessKey: SIM_KEYS.klingAccessKey, secretKey: SIM_KEYS.klingSecretKey, baseUrl: simulator.url, timeoutMs: config.PROVIDER_TIMEOUT_MS }),

@@ -1,4 +1,5 @@
 import type { Db } from '../../src/db/db.js';
+import type { TaskFileKeys } from '../../src/db/queries/task-file-keys.js';
 import { asService } from '../../src/db/scope.js';
 import type { Product } from '../../src/domain/catalog.js';
 import type { TestApp, TestUser } from './app.js';
@@ -50,6 +51,14 @@ export async function statusOf(db: Db, taskId: number): Promise<StatusRow> {
   const row = rows.rows[0];
   if (!row) throw new Error(`no status row for task ${taskId}`);
   return { ...row, task_id: Number(row.task_id) };
+}
+
+/** The storage keys an archive copy claimed for the task; undefined before any copy began. */
+export async function fileKeysOf(db: Db, taskId: number): Promise<TaskFileKeys | undefined> {
+  const { rows } = await asService(db, (tx) =>
+    tx.query<TaskFileKeys>('select video_key as video, thumbnail_key as thumbnail from task_file_keys where task_id = $1', [taskId]),
+  );
+  return rows[0];
 }
 
 /** Ledger rows of one kind for a task. */

@@ -43,6 +43,8 @@ export function errorMessage(err: unknown, ctx: ErrorContext = {}): string {
       return 'Too many requests. Please wait a minute and try again.';
     case 'unauthorized':
       return 'Please sign in again.';
+    case 'provider_unavailable':
+      return 'This video service is not available here right now; nothing was charged. Please choose another provider.';
     case 'provider_error':
       return 'The video service could not accept this request right now. Please try again in a few minutes.';
     case 'network_error':

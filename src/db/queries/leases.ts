@@ -71,8 +71,6 @@ export async function leaseDueSyncTasks(db: Queryable, request: LeaseRequest): P
 /** A completed task leased by the archive pass. */
 export const archiveLeaseSchema = z.object({
   task_id: num,
-  /** Null when the owner's account was deleted (the definition keeps the task with user_id null). */
-  user_id: z.string().nullable(),
   provider: z.enum(['ai302', 'kling']).nullable(),
   provider_result_url: z.string(),
   provider_thumbnail_url: z.string().nullable(),
@@ -80,7 +78,7 @@ export const archiveLeaseSchema = z.object({
 });
 export type ArchiveLease = z.output<typeof archiveLeaseSchema>;
 
-const ARCHIVE_RETURNING = `returning s.task_id, d.user_id, s.provider, s.provider_result_url, s.provider_thumbnail_url, s.archive_attempts`;
+const ARCHIVE_RETURNING = `returning s.task_id, s.provider, s.provider_result_url, s.provider_thumbnail_url, s.archive_attempts`;
 
 /**
  * Leases completed tasks whose files are not in our storage yet. `uploading` rows come back once their lease has
@@ -99,8 +97,8 @@ export async function leaseDueArchiveTasks(db: Queryable, request: LeaseRequest)
      update video_generation_task_statuses s
         set r2_status = 'uploading', archive_locked_by = $2,
             archive_locked_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
-       from due, video_generation_task_definitions d
-      where s.id = due.id and d.id = s.task_id
+       from due
+      where s.id = due.id
      ${ARCHIVE_RETURNING}`,
     [request.now, request.owner, request.leaseMs, request.limit],
   );
@@ -113,8 +111,7 @@ export async function leaseArchiveTask(db: Queryable, request: Omit<LeaseRequest
     `update video_generation_task_statuses s
         set r2_status = 'uploading', archive_locked_by = $2,
             archive_locked_until = $1::timestamptz + make_interval(secs => $3::double precision / 1000)
-       from video_generation_task_definitions d
-      where d.id = s.task_id and s.task_id = $4 and s.status = 'completed' and s.provider_result_url is not null
+      where s.task_id = $4 and s.status = 'completed' and s.provider_result_url is not null
         and (s.archive_locked_until is null or s.archive_locked_until < $1)
      ${ARCHIVE_RETURNING}`,
     [request.now, request.owner, request.leaseMs, request.taskId],

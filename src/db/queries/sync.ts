@@ -58,6 +58,16 @@ export async function recordRetry(db: Queryable, input: { taskId: number; owner:
   return rowCount > 0;
 }
 
+/** Nothing could be asked (the task's provider is switched off): look again at `nextAttemptAt`, counting no attempt. */
+export async function postponeSync(db: Queryable, input: { taskId: number; owner: string; nextAttemptAt: Date }): Promise<boolean> {
+  const { rowCount } = await db.query(
+    `update video_generation_task_statuses set next_attempt_at = $3, locked_by = null, locked_until = null
+      where task_id = $1 and ${OWNED} and ${UNFINISHED}`,
+    [input.taskId, input.owner, input.nextAttemptAt],
+  );
+  return rowCount > 0;
+}
+
 /** Notes that the task's deadline has passed and its last question to the provider is being asked. */
 export async function markTimeoutChecked(db: Queryable, input: { taskId: number; owner: string }): Promise<boolean> {
   const { rowCount } = await db.query(

@@ -47,7 +47,7 @@ function classifyV4(value: number): AddressClass {
 }
 
 /** The eight 16-bit groups of an IPv6 address (zone id dropped, embedded dotted quad allowed). */
-function v6Groups(text: string): number[] | undefined {
+export function v6Groups(text: string): number[] | undefined {
   let address = text.split('%')[0]!;
   const quad = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
   if (quad) {

@@ -1,5 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import type { Clock } from '../../clock.js';
 import type { Db } from '../../db/db.js';
+import type { TaskFileKeys } from '../../db/queries/task-file-keys.js';
 import type { Log } from '../../log.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { AddressPolicy } from './address-policy.js';
@@ -32,9 +34,16 @@ export interface ArchiveResult {
   refused?: boolean;
 }
 
-/** Where a task's files live in our storage (the contract's R2 layout). */
-export function archiveKeys(userId: string | null, taskId: number): { video: string; thumbnail: string } {
-  // A task whose owner deleted their account keeps user_id null; its files still need a home.
-  const owner = userId ?? 'unowned';
-  return { video: `videos/${owner}/${taskId}-video.mp4`, thumbnail: `videos/${owner}/${taskId}-thumbnail.jpg` };
+/** Where archived results live: the one part of storage served publicly. */
+export const ARCHIVE_PREFIX = 'videos/';
+
+/**
+ * A fresh home for a task's files: 128 random bits, the same stem for the video and its thumbnail. Nothing in it
+ * names the owner or the task, so a public URL reveals neither and no other URL can be guessed from it (a deviation
+ * from the contract's `videos/<userId>/<taskId>-video.mp4`). Hex rather than base64url: a case-insensitive file
+ * system under the local driver would otherwise merge names differing only in case.
+ */
+export function newArchiveKeys(): TaskFileKeys {
+  const stem = `${ARCHIVE_PREFIX}${randomBytes(16).toString('hex')}`;
+  return { video: `${stem}.mp4`, thumbnail: `${stem}.jpg` };
 }

@@ -1,9 +1,10 @@
 import { recordArchived, recordArchiveFailure } from '../../db/queries/archive.js';
 import type { ArchiveLease } from '../../db/queries/leases.js';
+import { claimTaskFileKeys } from '../../db/queries/task-file-keys.js';
 import { asService } from '../../db/scope.js';
 import { StorageError } from '../../storage/object-storage.js';
 import { ARCHIVE_BACKOFF, backoffDelayMs } from '../sync/backoff.js';
-import { archiveKeys, type ArchiveDeps, type ArchiveResult } from './archive-deps.js';
+import { newArchiveKeys, type ArchiveDeps, type ArchiveResult } from './archive-deps.js';
 import { DownloadError, safeGet } from './safe-fetch.js';
 import { hasFfmpeg, makeThumbnail } from './thumbnail.js';
 
@@ -17,8 +18,10 @@ export const MAX_ARCHIVE_ATTEMPTS = 12;
  */
 export async function archiveLeasedTask(deps: ArchiveDeps, lease: ArchiveLease, owner: string): Promise<ArchiveResult> {
   const taskId = lease.task_id;
-  const keys = archiveKeys(lease.user_id, taskId);
   try {
+    // Claimed before any byte is stored: a deletion's removal pass then knows every key that may hold a file.
+    const keys = await asService(deps.db, (tx) => claimTaskFileKeys(tx, { taskId, candidate: newArchiveKeys() }));
+    if (!keys) return { taskId, success: false, error: 'The task was deleted' };
     await copy(deps, lease.provider_result_url, keys.video, 'video/mp4');
     const thumbnailStored = lease.provider_thumbnail_url
       ? (await copy(deps, lease.provider_thumbnail_url, keys.thumbnail, 'image/jpeg'), true)

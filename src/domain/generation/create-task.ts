@@ -10,7 +10,7 @@ import { ProviderError, type VideoProviders } from '../../providers/video-provid
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { Product } from '../catalog.js';
 import { hashGenerationRequest, type GenerationInput } from './request.js';
-import { submitToProvider } from './submit.js';
+import { providerFor, submitToProvider } from './submit.js';
 
 export interface GenerationDeps {
   db: Db;
@@ -38,7 +38,8 @@ const LANGUAGE_OF_KIND = { t2v: 'en', i2v: 'zh' } as const;
  *    status; it commits before any provider I/O;
  * 2. the provider is called once; if it refuses or cannot be reached, the task fails and is refunded exactly once.
  * A process that dies between 1 and 2 leaves a pending task without external id, which the sync pass recovers.
- * A replayed Idempotency-Key returns the first request's task without a second charge.
+ * A replayed Idempotency-Key returns the first request's task without a second charge. A product whose provider is
+ * switched off is refused (503) before anything is stored or charged.
  */
 export async function createGenerationTask(
   deps: GenerationDeps,
@@ -47,8 +48,9 @@ export async function createGenerationTask(
   input: GenerationInput,
   idempotencyKey?: string,
 ): Promise<CreatedTask> {
+  providerFor(deps.providers, product.provider);
   const requestHash = hashGenerationRequest(product.id, input);
-  const imageKey = input.image ? await storeStartImage(deps.storage, user.id, input.image) : null;
+  const imageKey = input.image ? await storeStartImage(deps.storage, input.image) : null;
   const callbackToken = randomBytes(24).toString('base64url');
 
   let outcome: ChargedTask;
@@ -134,9 +136,10 @@ async function readSubmission(db: Db, taskId: number): Promise<CreatedTask> {
   return submission;
 }
 
-async function storeStartImage(storage: ObjectStorage, userId: string, image: NonNullable<GenerationInput['image']>): Promise<string> {
+async function storeStartImage(storage: ObjectStorage, image: NonNullable<GenerationInput['image']>): Promise<string> {
   const extension = image.info.contentType === 'image/png' ? 'png' : 'jpg';
-  const key = `uploads/${userId}/${randomUUID()}.${extension}`;
+  // Never served by URL (only archived results are); no owner in the name all the same.
+  const key = `uploads/${randomUUID()}.${extension}`;
   await storage.put(key, image.bytes, { contentType: image.info.contentType });
   return key;
 }

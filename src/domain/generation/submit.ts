@@ -1,3 +1,5 @@
+import { errors } from '../../errors.js';
+import type { ProviderName, VideoProvider, VideoProviders } from '../../providers/video-provider.js';
 import type { Product } from '../catalog.js';
 import type { GenerationInput } from './request.js';
 import type { GenerationDeps } from './create-task.js';
@@ -13,13 +15,20 @@ export function callbackUrl(publicUrl: string | undefined, product: Pick<Product
   return `${publicUrl.replace(/\/$/, '')}/api/webhooks/${segment}/${token}`;
 }
 
-/** One call to the provider for a recorded task. Throws ProviderError. */
+/** The adapter of a provider that is switched on; throws provider_unavailable (503) for one that is switched off. */
+export function providerFor(providers: VideoProviders, name: ProviderName): VideoProvider {
+  const provider = providers[name];
+  if (!provider) throw errors.providerUnavailable(name);
+  return provider;
+}
+
+/** One call to the provider for a recorded task. Throws ProviderError, or provider_unavailable (see providerFor). */
 export async function submitToProvider(
   deps: Pick<GenerationDeps, 'providers' | 'publicUrl'>,
   task: { taskId: number; product: Product; input: GenerationInput; imageKey: string | null; callbackToken?: string | null },
 ): Promise<{ externalTaskId: string }> {
   const { product, input } = task;
-  return deps.providers[product.provider].submit({
+  return providerFor(deps.providers, product.provider).submit({
     kind: product.kind,
     durationSeconds: product.durationSeconds,
     highQuality: product.highQuality,

@@ -4,6 +4,7 @@ import { claimForFailure, recordCompleted, recordProcessing, recordRetry } from 
 import { asService, asServiceStatements } from '../../db/scope.js';
 import type { ProviderError, ProviderStatus } from '../../providers/video-provider.js';
 import { backoffDelayMs, SYNC_BACKOFF } from './backoff.js';
+import { resultUrlProblem } from './result-url.js';
 import type { SyncDeps, SyncResult } from './sync-deps.js';
 
 /**
@@ -11,6 +12,8 @@ import type { SyncDeps, SyncResult } from './sync-deps.js';
  * asServiceStatements). Failures carry a refund and are committed durably (failTask).
  */
 const RELEARNABLE = { waitForFlush: false };
+
+export const UNUSABLE_RESULT_REASON = 'The provider delivered the video at an address we cannot accept; your credits have been refunded';
 
 /** Who records: the lease owner during a pass, or null for a provider callback. */
 export interface RecordTarget {
@@ -21,9 +24,10 @@ export interface RecordTarget {
 /**
  * Records what the provider said, the same way for polling and for callbacks. Every write is guarded (see
  * db/queries/sync.ts), so repeated or out-of-order reports change nothing twice and the refund happens once.
+ * Result URLs are checked first (resultUrlProblem): a refused video URL fails the task, a refused thumbnail is dropped.
  */
 export async function recordProviderStatus(
-  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger'>,
+  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger' | 'allowHttpResults'>,
   target: RecordTarget,
   status: ProviderStatus,
   nextPollAt: Date,
@@ -35,23 +39,46 @@ export async function recordProviderStatus(
       return { taskId, success: changed, newStatus: 'processing' };
     }
     case 'completed': {
+      const problem = resultUrlProblem(status.videoUrl, deps.allowHttpResults);
+      if (problem) return refuseResult(deps, target, problem);
+      const thumbnailUrl = acceptableThumbnail(deps, taskId, status.thumbnailUrl);
       // Each of recordCompleted's guarded updates stands alone, so each may be its own one-round-trip transaction.
       const outcome = await asServiceStatements(
         deps.db,
-        (q) => recordCompleted(q, { ...target, videoUrl: status.videoUrl, thumbnailUrl: status.thumbnailUrl, now: deps.clock.now() }),
+        (q) => recordCompleted(q, { ...target, videoUrl: status.videoUrl, thumbnailUrl, now: deps.clock.now() }),
         RELEARNABLE,
       );
       if (outcome === 'late_after_refund') {
         deps.logger.warn({ taskId, videoUrl: status.videoUrl }, 'provider finished a task after our timeout refunded it: recorded as completed, refund kept');
       }
       if (outcome === 'unchanged') return { taskId, success: false, newStatus: 'unchanged' };
-      return { taskId, success: true, newStatus: 'completed', resultUrl: status.videoUrl, ...(status.thumbnailUrl ? { thumbnailUrl: status.thumbnailUrl } : {}) };
+      return { taskId, success: true, newStatus: 'completed', resultUrl: status.videoUrl, ...(thumbnailUrl ? { thumbnailUrl } : {}) };
     }
     case 'failed': {
       const refunded = await failTask(deps, target, status.reason, false);
       return { taskId, success: refunded, newStatus: 'failed', ...(refunded ? {} : { error: 'already finished or lease lost' }) };
     }
   }
+}
+
+/**
+ * The provider says the task is finished, but its video URL may not be stored or shown. The task fails with a refund
+ * now rather than being asked again: a finished task's URL does not change, so retrying would only hold the user's
+ * credits until our timeout refunded them anyway.
+ */
+async function refuseResult(deps: Pick<SyncDeps, 'db' | 'logger'>, target: RecordTarget, problem: string): Promise<SyncResult> {
+  const { taskId } = target;
+  deps.logger.error({ taskId, problem }, 'provider reported a video URL we do not accept; failing the task with a refund');
+  const failed = await failTask(deps, target, UNUSABLE_RESULT_REASON, false);
+  return { taskId, success: failed, newStatus: 'failed', error: `video URL refused: ${problem}` };
+}
+
+/** A thumbnail is a nicety: one we may not store is dropped (the archive pass makes its own) and the video kept. */
+function acceptableThumbnail(deps: Pick<SyncDeps, 'logger' | 'allowHttpResults'>, taskId: number, url: string | null): string | null {
+  const problem = url === null ? undefined : resultUrlProblem(url, deps.allowHttpResults);
+  if (!problem) return url;
+  deps.logger.warn({ taskId, problem }, 'provider reported a thumbnail URL we do not accept; dropped');
+  return null;
 }
 
 /**

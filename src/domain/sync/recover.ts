@@ -1,7 +1,7 @@
 import type { SyncLease } from '../../db/queries/leases.js';
 import { recordExternalId } from '../../db/queries/sync.js';
 import { asService } from '../../db/scope.js';
-import { ProviderError, type AspectRatio, type CameraType, type ProviderName } from '../../providers/video-provider.js';
+import { ProviderError, type AspectRatio, type CameraType, type VideoProvider } from '../../providers/video-provider.js';
 import { findProduct, type Product } from '../catalog.js';
 import { clientTaskId, submitToProvider } from '../generation/submit.js';
 import type { GenerationInput } from '../generation/request.js';
@@ -24,12 +24,12 @@ class CannotResubmit extends Error {}
  * submission that did reach it is found and kept; otherwise the task is submitted from what was stored, its start
  * image read back from storage. What cannot be submitted is failed and refunded.
  */
-export async function recoverUnsubmitted(deps: SyncDeps, lease: SyncLease, owner: string, provider: ProviderName): Promise<SyncResult> {
+export async function recoverUnsubmitted(deps: SyncDeps, lease: SyncLease, owner: string, adapter: VideoProvider): Promise<SyncResult> {
   const taskId = lease.task_id;
+  const provider = adapter.name;
   const product = findProduct(String(lease.additional_params?.product ?? ''));
   if (!product || product.provider !== provider) return fail(deps, lease, owner, 'The task could not be submitted: its product is unknown');
   if (!isPaidFor(lease, product)) return fail(deps, lease, owner, 'The task was not paid for at its price, so it was not submitted');
-  const adapter = deps.providers[provider];
   const slot = deps.providerSlots[provider];
   try {
     const found = adapter.findByClientTaskId

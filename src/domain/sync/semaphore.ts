@@ -3,6 +3,8 @@ export interface Semaphore {
   run<T>(fn: () => Promise<T>): Promise<T>;
   /** Callers waiting for a slot. */
   readonly waiting: number;
+  /** Whether every slot is held, so a new caller would wait. */
+  readonly full: boolean;
 }
 
 export function createSemaphore(limit: number): Semaphore {
@@ -24,6 +26,9 @@ export function createSemaphore(limit: number): Semaphore {
   return {
     get waiting() {
       return waiting.length;
+    },
+    get full() {
+      return active >= limit;
     },
     async run(fn) {
       await acquire();

@@ -12,6 +12,8 @@ export interface SyncDeps {
   storage: ObjectStorage;
   clock: Clock;
   logger: Log;
+  /** Whether plain-http result URLs are accepted (only where the simulator may run: see resultUrlProblem). */
+  allowHttpResults: boolean;
   /** Base of the provider callback URLs, for resubmissions. */
   publicUrl?: string | undefined;
   taskTimeoutMs: number;

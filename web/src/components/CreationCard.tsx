@@ -11,6 +11,11 @@ interface Props {
 
 const RATIOS: Record<string, string> = { '16:9': '16 / 9', '9:16': '9 / 16', '1:1': '1 / 1' };
 
+/** Rows stored before the server checked result URLs may hold any scheme: only http(s) and our own paths become links. */
+function isLinkable(url: string): boolean {
+  return /^(https?:\/\/|\/(?!\/))/i.test(url);
+}
+
 /** What screen readers hear when the status changes (not the ticking timer). */
 function announcement(c: Creation): string {
   switch (c.status) {
@@ -60,7 +65,7 @@ export function CreationCard({ creation: c, favorite, onToggleFavorite }: Props)
           <span class={`badge badge-${c.status}`} aria-hidden="true" data-testid="creation-status">
             {status}
           </span>
-          {c.status === 'completed' && c.result_url && (
+          {c.status === 'completed' && c.result_url && isLinkable(c.result_url) && (
             <a class="download" href={c.result_url} download data-testid="download">
               Download<span class="visually-hidden"> video: {label}</span>
             </a>

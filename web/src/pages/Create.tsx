@@ -65,7 +65,11 @@ export function Create() {
     void session.refreshBalance();
     api
       .catalog()
-      .then((c) => setCatalog(c.products))
+      .then((c) => {
+        setCatalog(c.products);
+        // A provider the server has switched off is not in the catalog: start on one it offers.
+        setProvider((current) => (c.products.some((p) => p.provider === current) ? current : (c.products[0]?.provider ?? current)));
+      })
       .catch((err: unknown) => setError(`The price list could not be loaded. ${errorMessage(err)}`));
   }, []);
 
@@ -76,6 +80,7 @@ export function Create() {
       p.durationSeconds === Number(duration) &&
       p.highQuality === (quality === 'high'),
   );
+  const providerOptions = catalog ? PROVIDERS.filter((o) => catalog.some((p) => p.provider === o.value)) : PROVIDERS;
   const balance = session.balance;
   const short = product !== undefined && balance !== null && balance < product.credits;
   const withCamera = provider === 'kling' && mode === 't2v';
@@ -135,7 +140,7 @@ export function Create() {
         noValidate
       >
         <div class="choices">
-          <Choice legend="Provider" name="provider" value={provider} options={PROVIDERS} onChange={setProvider} />
+          <Choice legend="Provider" name="provider" value={provider} options={providerOptions} onChange={setProvider} />
           <Choice legend="Duration" name="duration" value={duration} options={DURATIONS} onChange={setDuration} />
           <Choice legend="Quality" name="quality" value={quality} options={QUALITIES} onChange={setQuality} />
         </div>

@@ -1,6 +1,7 @@
 import type { Deps } from '../../../deps.js';
 import { logIn } from '../../../domain/accounts.js';
 import { errorBody, type App } from '../../types.js';
+import { authLimitDepsOf } from './auth-limit-deps.js';
 import { ownAccountsOnly, startSession } from './respond-with-session.js';
 import { credentialsBody, sessionBody } from './schemas.js';
 
@@ -15,7 +16,7 @@ export function registerLogin(app: App, deps: Deps): void {
       response: { 200: sessionBody, 400: errorBody, 401: errorBody, 403: errorBody, 429: errorBody },
     },
     handler: async (request, reply) => {
-      const user = await logIn(deps, request.body);
+      const user = await logIn({ ...authLimitDepsOf(deps), passwords: deps.passwords }, request.body);
       return reply.send(await startSession(deps, reply, user));
     },
   });

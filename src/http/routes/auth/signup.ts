@@ -1,6 +1,8 @@
 import type { Deps } from '../../../deps.js';
 import { signUp } from '../../../domain/accounts.js';
+import { limitSignups } from '../../../domain/auth-limits.js';
 import { errorBody, type App } from '../../types.js';
+import { authLimitDepsOf } from './auth-limit-deps.js';
 import { ownAccountsOnly, startSession } from './respond-with-session.js';
 import { credentialsBody, sessionBody } from './schemas.js';
 
@@ -15,7 +17,9 @@ export function registerSignup(app: App, deps: Deps): void {
       response: { 201: sessionBody, 400: errorBody, 403: errorBody, 409: errorBody, 429: errorBody },
     },
     handler: async (request, reply) => {
-      const user = await signUp({ db: deps.db, signupCredits: deps.config.SIGNUP_CREDITS }, request.body);
+      // Counted per address before the password is hashed: each account comes with free credits.
+      await limitSignups(authLimitDepsOf(deps), request.ip);
+      const user = await signUp({ db: deps.db, signupCredits: deps.config.SIGNUP_CREDITS, passwords: deps.passwords }, request.body);
       return reply.status(201).send(await startSession(deps, reply, user));
     },
   });

@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { Deps } from '../../../deps.js';
+import type { Product } from '../../../domain/catalog.js';
+import { providerFor } from '../../../domain/generation/submit.js';
 import { readUser, type SessionOptions } from '../../session.js';
 
 /** Per-user rate limit for the paid endpoints (per IP for anonymous callers, who get a 401 anyway). */
@@ -11,5 +13,15 @@ export function generationRateLimit(deps: Deps, session: SessionOptions) {
       const user = await readUser(request, session).catch(() => null);
       return user ? `user:${user.id}` : `ip:${request.ip}`;
     },
+  };
+}
+
+/**
+ * Refuses a product whose provider is switched off with 503 provider_unavailable, after authentication and before the
+ * image form is read. createGenerationTask refuses it too, before charging, whoever calls it.
+ */
+export function requireProvider(deps: Deps, product: Product) {
+  return async (): Promise<void> => {
+    providerFor(deps.providers, product.provider);
   };
 }

@@ -1,10 +1,11 @@
 import { z } from 'zod';
+import { plainText } from '../../plain-text.js';
 
 export const ASPECT_RATIOS = ['16:9', '9:16', '1:1'] as const;
 export const CAMERA_TYPES = ['simple', 'down_back', 'forward_up', 'right_turn_forward', 'left_turn_forward'] as const;
 
-export const promptField = z.string().trim().min(1, 'prompt is required').max(2500, 'prompt must be at most 2500 characters');
-export const negativePromptField = z.string().max(2500, 'negative_prompt must be at most 2500 characters').default('');
+export const promptField = plainText('prompt', z.string().trim().min(1, 'prompt is required').max(2500, 'prompt must be at most 2500 characters'));
+export const negativePromptField = plainText('negative_prompt', z.string().max(2500, 'negative_prompt must be at most 2500 characters')).default('');
 export const cfgField = z.number().min(0, 'cfg must be between 0 and 1').max(1, 'cfg must be between 0 and 1').default(0.3);
 
 /** The contract's text-to-video body; the camera fields are taken on Kling official routes only. */

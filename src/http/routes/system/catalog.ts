@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { Deps } from '../../../deps.js';
 import { CATALOG } from '../../../domain/catalog.js';
 import type { App } from '../../types.js';
 
@@ -12,11 +13,13 @@ const productBody = z.object({
   provider: z.enum(['ai302', 'kling']),
 });
 
-export function registerCatalog(app: App): void {
+/** The products on offer: those of a switched-off provider (no keys, no simulator) are left out. */
+export function registerCatalog(app: App, deps: Pick<Deps, 'providers'>): void {
+  const offered = CATALOG.filter((p) => deps.providers[p.provider] !== undefined);
   app.get('/api/catalog', {
-    schema: { tags: ['public'], summary: 'Every product: its route, kind, duration, quality, provider and price in credits', response: { 200: z.object({ products: z.array(productBody) }) } },
+    schema: { tags: ['public'], summary: 'Every product on offer: its route, kind, duration, quality, provider and price in credits', response: { 200: z.object({ products: z.array(productBody) }) } },
     handler: async () => ({
-      products: CATALOG.map(({ id, path, kind, durationSeconds, highQuality, credits, provider }) => ({ id, path, kind, durationSeconds, highQuality, credits, provider })),
+      products: offered.map(({ id, path, kind, durationSeconds, highQuality, credits, provider }) => ({ id, path, kind, durationSeconds, highQuality, credits, provider })),
     }),
   });
 }

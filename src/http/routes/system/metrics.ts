@@ -1,60 +1,62 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { Deps } from '../../../deps.js';
+import { errors } from '../../../errors.js';
+import { bearerMatches } from '../../bearer-secret.js';
 import type { App } from '../../types.js';
 
-/** Upper bounds of the request-duration histogram, in seconds. */
-const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-
-interface Series {
-  count: number;
-  sum: number;
-  buckets: number[];
-}
-
-function label(value: string): string {
-  return value.replaceAll('\\', '\\\\').replaceAll('"', '\\"').replaceAll('\n', '\\n');
-}
-
 /**
- * Prometheus metrics at `/metrics`: request counts and durations per route and status (by route pattern, so
- * cardinality stays bounded), and task counts per status read from the database at scrape time.
+ * Prometheus metrics at `/metrics`: request durations per route and status (by route pattern, so cardinality stays
+ * bounded), the process's own figures, and task counts per status. The counts come from one aggregate query, run
+ * at most once per METRICS_TASKS_CACHE_MS however often anyone scrapes; METRICS_TOKEN, when set, closes the page.
  */
 export function registerMetrics(app: App, deps: Deps): void {
-  const series = new Map<string, Series>();
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const durations = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request durations by method, route and status.',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const readTaskCounts = cachedTaskCounts(deps);
+  new Gauge({
+    name: 'simplevideo_tasks',
+    help: 'Tasks by status.',
+    labelNames: ['status'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const row of await readTaskCounts()) this.set({ status: row.status }, row.count);
+    },
+  });
 
   app.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    const key = `${request.method} ${route} ${reply.statusCode}`;
-    const s = series.get(key) ?? { count: 0, sum: 0, buckets: BUCKETS.map(() => 0) };
-    const seconds = reply.elapsedTime / 1000;
-    s.count += 1;
-    s.sum += seconds;
-    BUCKETS.forEach((bound, i) => {
-      if (seconds <= bound) s.buckets[i]! += 1;
-    });
-    series.set(key, s);
+    durations.observe({ method: request.method, route, status: reply.statusCode }, reply.elapsedTime / 1000);
   });
 
-  app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (_request, reply) => {
-    const lines = [
-      '# HELP http_request_duration_seconds HTTP request durations by method, route and status.',
-      '# TYPE http_request_duration_seconds histogram',
-    ];
-    for (const [key, s] of series) {
-      const [method, route, status] = key.split(' ');
-      const labels = `method="${label(method!)}",route="${label(route!)}",status="${status}"`;
-      BUCKETS.forEach((bound, i) => lines.push(`http_request_duration_seconds_bucket{${labels},le="${bound}"} ${s.buckets[i]}`));
-      lines.push(`http_request_duration_seconds_bucket{${labels},le="+Inf"} ${s.count}`);
-      lines.push(`http_request_duration_seconds_sum{${labels}} ${s.sum}`);
-      lines.push(`http_request_duration_seconds_count{${labels}} ${s.count}`);
-    }
-    const { rows } = await deps.db.query<{ status: string; count: number }>(
-      `select status, count(*)::int as count from video_generation_task_statuses group by status`,
-    );
-    lines.push('# HELP simplevideo_tasks Tasks by status.', '# TYPE simplevideo_tasks gauge');
-    for (const row of rows) lines.push(`simplevideo_tasks{status="${label(row.status)}"} ${row.count}`);
-    const mem = process.memoryUsage();
-    lines.push('# HELP process_resident_memory_bytes Resident memory.', '# TYPE process_resident_memory_bytes gauge', `process_resident_memory_bytes ${mem.rss}`);
-    return reply.type('text/plain; version=0.0.4').send(`${lines.join('\n')}\n`);
+  const token = deps.config.METRICS_TOKEN;
+  app.get('/metrics', { schema: { hide: true }, logLevel: 'warn' }, async (request, reply) => {
+    if (token !== undefined && !bearerMatches(request.headers.authorization, token)) throw errors.unauthorized();
+    return reply.type(registry.contentType).send(await registry.metrics());
   });
+}
+
+/** The task counts, read at most once per METRICS_TASKS_CACHE_MS; concurrent scrapes share one read. */
+function cachedTaskCounts(deps: Deps): () => Promise<Array<{ status: string; count: number }>> {
+  let last: { at: number; counts: Promise<Array<{ status: string; count: number }>> } | undefined;
+  return () => {
+    const now = Date.now();
+    if (last === undefined || now - last.at >= deps.config.METRICS_TASKS_CACHE_MS) {
+      const counts = deps.db
+        .query<{ status: string; count: number }>(`select status, count(*)::int as count from video_generation_task_statuses group by status`)
+        .then(({ rows }) => rows.map((r) => ({ status: r.status, count: Number(r.count) })));
+      // A failed read is not kept: the next scrape tries again.
+      counts.catch(() => (last = undefined));
+      last = { at: now, counts };
+    }
+    return last.counts;
+  };
 }

@@ -4,15 +4,19 @@ import type { Deps } from '../../../deps.js';
 import { createTaskEventHub } from '../../../domain/events/task-events.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
+import { createStreamSlots } from './stream-slots.js';
 
 /**
  * `GET /api/user/events`: a server-sent events stream of the signed-in user's task changes. Each change is sent as
  * `event: task` with the task in the fetch-creation shape, read under the user's RLS scope; a comment line every
  * SSE_HEARTBEAT_MS (15 s) keeps proxies from closing an idle stream. Everything is released when the client goes away.
+ * Each open stream holds a socket and a subscription, so a user may hold SSE_MAX_STREAMS_PER_USER and the process
+ * SSE_MAX_STREAMS; beyond, 429.
  */
 export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
   const hub = createTaskEventHub(deps.db, deps.logger, { pollMs: deps.config.EVENTS_POLL_MS });
   const open = new Set<() => void>();
+  const slots = createStreamSlots({ perUser: deps.config.SSE_MAX_STREAMS_PER_USER, total: deps.config.SSE_MAX_STREAMS });
   // Streams never end on their own: end them before the server closes, or shutdown would wait on them forever.
   app.addHook('preClose', async () => {
     for (const end of open) end();
@@ -25,24 +29,30 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
       tags: ['user'],
       summary: 'Server-sent events: the signed-in user’s task changes as they happen (event: task, data: creation JSON)',
       produces: ['text/event-stream'],
-      response: { 401: errorBody },
+      response: { 401: errorBody, 429: errorBody },
     },
     handler: async (request, reply) => {
       const user = currentUser(request);
+      const release = slots.claim(user.id);
       const raw = reply.raw;
       let closed = false;
       let queue = Promise.resolve();
       const send = (text: string) => {
         if (!closed) raw.write(text);
       };
-      const unsubscribe = await hub.subscribe(user.id, (change) => {
-        // One read at a time, in order: the client sees changes in the order they were announced.
-        queue = queue.then(async () => {
-          if (closed) return;
-          const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, change.taskId));
-          if (task) send(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
-        }).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
-      });
+      const unsubscribe = await hub
+        .subscribe(user.id, (change) => {
+          // One read at a time, in order: the client sees changes in the order they were announced.
+          queue = queue.then(async () => {
+            if (closed) return;
+            const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, change.taskId));
+            if (task) send(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
+          }).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
+        })
+        .catch((err: unknown) => {
+          release();
+          throw err;
+        });
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -58,6 +68,7 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
         if (closed) return;
         closed = true;
         open.delete(end);
+        release();
         clearInterval(heartbeat);
         unsubscribe();
       };

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Deps } from '../../../deps.js';
 import { handleProviderCallback } from '../../../domain/sync/callbacks.js';
 import { errors } from '../../../errors.js';
+import { syncDepsOf } from '../../../jobs/passes.js';
 import type { ProviderName } from '../../../providers/video-provider.js';
 import { errorBody, type App } from '../../types.js';
 
@@ -26,7 +27,7 @@ export function registerProviderCallbacks(app: App, deps: Deps): void {
         response: { 200: z.object({ received: z.literal(true), recorded: z.boolean() }), 400: errorBody, 404: errorBody },
       },
       handler: async (request) => {
-        const outcome = await handleProviderCallback({ ...deps, logger: request.log }, provider, request.params.token, request.body);
+        const outcome = await handleProviderCallback(syncDepsOf(deps, request.log), provider, request.params.token, request.body);
         if (outcome.kind === 'unknown_token') throw errors.notFound('Unknown callback');
         return { received: true as const, recorded: outcome.kind === 'recorded' && outcome.result.success };
       },
