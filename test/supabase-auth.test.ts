@@ -33,20 +33,22 @@ async function supabaseUser(overrides: Partial<SupabaseUser> = {}): Promise<{ us
 }
 
 /**
- * supabase-js builds its realtime client eagerly and wants a WebSocket constructor, which Node 20 lacks; these
- * tests never open a socket, so a constructor that refuses stands in (typed as the one it replaces).
+ * supabase-js builds its realtime client eagerly and wants a WebSocket constructor. Node 22+ has one, and supabase-js
+ * finds it itself; Node 20 (past its end of life, still run) lacks it, so there a constructor that refuses stands in
+ * (typed as the one it replaces): these tests never open a socket.
  */
 const NoWebSocket = class {
   constructor() {
     throw new Error('realtime is not used in these tests');
   }
 } as unknown as typeof globalThis.WebSocket;
+const realtimeOptions = typeof globalThis.WebSocket === 'function' ? {} : { transport: NoWebSocket };
 
 /** Signs in through @supabase/ssr's server client against the stand-in; returns the cookies it set. */
 async function signInWithSupabaseSsr(user: SupabaseUser, token: string): Promise<Array<{ name: string; value: string }>> {
   const written: Array<{ name: string; value: string }> = [];
   const supabase = createServerClient(auth.url, 'anon-key-of-the-project', {
-    realtime: { transport: NoWebSocket },
+    realtime: realtimeOptions,
     cookies: { getAll: () => [], setAll: (cookies: Array<{ name: string; value: string }>) => void written.push(...cookies.map(({ name, value }) => ({ name, value }))) },
   });
   auth.sessionForSignIn = signInSession(token, user);
