@@ -1,6 +1,7 @@
 -- The contract's Setup Tables Script, kept as written. Deviation: its first statement stored the JWT secret in the
 -- database (`ALTER DATABASE postgres SET "app.jwt_secret" ...`); the secret belongs in configuration (JWT_SECRET)
--- and nothing here reads it, so the statement is dropped.
+-- and nothing here reads it, so the statement is dropped. Each policy is dropped first where it exists, so that the
+-- script also applies where the original system ran it already (docs/upgrading-from-the-original.md).
 
 -- Create tables
 CREATE TABLE IF NOT EXISTS user_credits (
@@ -93,28 +94,34 @@ ALTER TABLE user_subscriptions ENABLE ROW LEVEL SECURITY;
 
 -- Create RLS Policies
 -- user_credits policies
+DROP POLICY IF EXISTS "Users can view their own credits" ON user_credits;
 CREATE POLICY "Users can view their own credits"
     ON user_credits FOR SELECT
     USING (auth.uid() = user_id);
 
+DROP POLICY IF EXISTS "Service role can manage all credits" ON user_credits;
 CREATE POLICY "Service role can manage all credits"
     ON user_credits FOR ALL
     USING (auth.jwt()->>'role' = 'service_role');
 
 -- video_generation_task_definitions policies
+DROP POLICY IF EXISTS "Users can view their own tasks and public tasks" ON video_generation_task_definitions;
 CREATE POLICY "Users can view their own tasks and public tasks"
     ON video_generation_task_definitions FOR SELECT
     USING (auth.uid() = user_id OR user_id IS NULL);
 
+DROP POLICY IF EXISTS "Users can create their own tasks" ON video_generation_task_definitions;
 CREATE POLICY "Users can create their own tasks"
     ON video_generation_task_definitions FOR INSERT
     WITH CHECK (auth.uid() = user_id);
 
+DROP POLICY IF EXISTS "Users can update their own tasks" ON video_generation_task_definitions;
 CREATE POLICY "Users can update their own tasks"
     ON video_generation_task_definitions FOR UPDATE
     USING (auth.uid() = user_id);
 
 -- video_generation_task_statuses policies
+DROP POLICY IF EXISTS "Users can view statuses of their tasks" ON video_generation_task_statuses;
 CREATE POLICY "Users can view statuses of their tasks"
     ON video_generation_task_statuses FOR SELECT
     USING (EXISTS (
@@ -123,20 +130,24 @@ CREATE POLICY "Users can view statuses of their tasks"
         AND (user_id = auth.uid() OR user_id IS NULL)
     ));
 
+DROP POLICY IF EXISTS "Service role can manage all task statuses" ON video_generation_task_statuses;
 CREATE POLICY "Service role can manage all task statuses"
     ON video_generation_task_statuses FOR ALL
     USING (auth.jwt()->>'role' = 'service_role');
 
 -- user_favorites policies
+DROP POLICY IF EXISTS "Users can manage their own favorites" ON user_favorites;
 CREATE POLICY "Users can manage their own favorites"
     ON user_favorites FOR ALL
     USING (auth.uid() = user_id);
 
 -- user_subscriptions policies
+DROP POLICY IF EXISTS "Users can view their own subscriptions" ON user_subscriptions;
 CREATE POLICY "Users can view their own subscriptions"
     ON user_subscriptions FOR SELECT
     USING (auth.uid() = user_id);
 
+DROP POLICY IF EXISTS "Service role can manage all subscriptions" ON user_subscriptions;
 CREATE POLICY "Service role can manage all subscriptions"
     ON user_subscriptions FOR ALL
     USING (auth.jwt()->>'role' = 'service_role');

@@ -33,6 +33,8 @@ DROP POLICY IF EXISTS "Service role can access all task statuses" ON video_gener
 
 -- 创建新的策略
 -- ---- completion (the contract's text ends inside the next statement) ----
+-- Each policy is dropped first where it exists: the original system ran this script already on its database.
+DROP POLICY IF EXISTS "Users can insert task statuses" ON video_generation_task_statuses;
 CREATE POLICY "Users can insert task statuses"
 ON video_generation_task_statuses
 FOR INSERT
@@ -44,6 +46,7 @@ WITH CHECK (EXISTS (
   AND user_id = auth.uid()
 ));
 
+DROP POLICY IF EXISTS "Users can view their task statuses" ON video_generation_task_statuses;
 CREATE POLICY "Users can view their task statuses"
 ON video_generation_task_statuses
 FOR SELECT
@@ -55,6 +58,7 @@ USING (EXISTS (
   AND user_id = auth.uid()
 ));
 
+DROP POLICY IF EXISTS "Service role can access all task statuses" ON video_generation_task_statuses;
 CREATE POLICY "Service role can access all task statuses"
 ON video_generation_task_statuses
 FOR ALL

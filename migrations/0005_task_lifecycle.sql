@@ -4,7 +4,18 @@
 -- contract's own example shows null). Text-to-video tasks store NULL; image-to-video tasks the image's storage key.
 ALTER TABLE video_generation_task_definitions ALTER COLUMN start_img_path DROP NOT NULL;
 
--- One status row per task, updated in place: "the task's latest status" is that row.
+-- One status row per task, updated in place: "the task's latest status" is that row. A database the original system
+-- ran on can hold several per task (it added one per change): the latest (newest created_at, then highest id) stays
+-- the task's status, and the older ones move, unchanged, to a history table only our server reads.
+CREATE TABLE video_generation_task_status_history (LIKE video_generation_task_statuses);
+WITH older AS (
+    DELETE FROM video_generation_task_statuses s
+     WHERE EXISTS (SELECT 1 FROM video_generation_task_statuses n
+                    WHERE n.task_id = s.task_id AND (n.created_at, n.id) > (s.created_at, s.id))
+    RETURNING s.*)
+INSERT INTO video_generation_task_status_history SELECT * FROM older;
+ALTER TABLE video_generation_task_status_history ENABLE ROW LEVEL SECURITY;
+REVOKE ALL ON video_generation_task_status_history FROM PUBLIC, anon, authenticated, service_role;
 CREATE UNIQUE INDEX video_generation_task_statuses_one_per_task ON video_generation_task_statuses(task_id);
 
 ALTER TABLE video_generation_task_statuses
@@ -12,8 +23,9 @@ ALTER TABLE video_generation_task_statuses
     -- Provider's own URLs, kept when result_url/thumbnail_url move to our storage.
     ADD COLUMN provider_result_url TEXT,
     ADD COLUMN provider_thumbnail_url TEXT,
-    -- The contract's system used r2_status without declaring it: pending -> uploading -> completed | failed.
-    ADD COLUMN r2_status VARCHAR(20),
+    -- The contract's system used r2_status without declaring it (so its databases may have the column already):
+    -- pending -> uploading -> completed | failed.
+    ADD COLUMN IF NOT EXISTS r2_status VARCHAR(20),
     ADD COLUMN archive_attempts INTEGER NOT NULL DEFAULT 0,
     ADD COLUMN archive_error TEXT,
     ADD COLUMN archive_next_attempt_at TIMESTAMP WITH TIME ZONE,

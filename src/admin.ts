@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { createPasswordHasher } from './auth/password.js';
 import { loadConfig } from './config.js';
 import { prepareDataDir } from './data-dir.js';
-import { migrate } from './db/migrate.js';
+import { prepareDatabase } from './db/prepare.js';
 import { openDatabase } from './db/open.js';
 import { setCreditBalance } from './db/queries/credits.js';
 import { insertSubscription } from './db/queries/subscriptions.js';
@@ -29,7 +29,7 @@ function command<S extends z.ZodType>(schema: S, run: (db: Db, options: z.output
 }
 
 const commands: Record<string, (values: unknown) => Run> = {
-  migrate: command(z.object({}), async (db) => ({ applied: await migrate(db) })),
+  migrate: command(z.object({}), (db) => prepareDatabase(db)),
   'create-user': command(z.object({ email: z.email(), password: z.string().min(8) }), async (db, o, signupCredits) => ({
     user: await signUp({ db, signupCredits, passwords: createPasswordHasher({ concurrency: 1, maxWaiting: 0 }) }, o),
   })),
@@ -88,7 +88,7 @@ async function main(argv: string[]): Promise<void> {
   const db = await openDatabase({ databaseUrl: config.DATABASE_URL, dataDir: config.DATA_DIR, poolSize: 2 });
   try {
     // `migrate` itself reports what it applies.
-    if (name !== 'migrate') await migrate(db);
+    if (name !== 'migrate') await prepareDatabase(db);
     const result = await run(db, config.SIGNUP_CREDITS);
     console.log(JSON.stringify(result, null, 2));
   } finally {

@@ -7,7 +7,7 @@ import { createTokenService, type TokenService } from './auth/tokens.js';
 import { systemClock } from './clock.js';
 import type { Config } from './config.js';
 import { prepareDataDir } from './data-dir.js';
-import { migrate } from './db/migrate.js';
+import { prepareDatabase } from './db/prepare.js';
 import { createAccountGate } from './domain/account-gate.js';
 import { openDatabase } from './db/open.js';
 import type { Deps } from './deps.js';
@@ -75,12 +75,20 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
   const simKeys = { ai302ApiKey: randomBytes(16).toString('hex'), klingAccessKey: 'simulator', klingSecretKey: randomBytes(32).toString('hex') };
   const simulator =
     missing.length > 0 && config.PROVIDER_SIMULATOR
-      ? await startSimulator({ host: '127.0.0.1', delayMs: config.SIMULATOR_DELAY_MS, failureRate: config.SIMULATOR_FAILURE_RATE, recordRequests: false, ...simKeys })
+      ? await startSimulator({
+          host: '127.0.0.1',
+          delayMs: config.SIMULATOR_DELAY_MS,
+          failureRate: config.SIMULATOR_FAILURE_RATE,
+          // 302 issues both id forms; development sees both.
+          ai302TaskIds: 'alternating',
+          recordRequests: false,
+          ...simKeys,
+        })
       : undefined;
   const timeoutMs = config.PROVIDER_TIMEOUT_MS;
   const ai302 = apiKey
-    ? createAi302Provider({ apiKey, baseUrl: config.AI302_BASE_URL, timeoutMs })
-    : simulator && createAi302Provider({ apiKey: simKeys.ai302ApiKey, baseUrl: simulator.url, timeoutMs });
+    ? createAi302Provider({ apiKey, baseUrl: config.AI302_BASE_URL, geo: config.AI302_GEO, timeoutMs })
+    : simulator && createAi302Provider({ apiKey: simKeys.ai302ApiKey, baseUrl: simulator.url, geo: config.AI302_GEO, timeoutMs });
   const kling = accessKey && secretKey
     ? createKlingProvider({ accessKey, secretKey, baseUrl: config.KLING_BASE_URL, timeoutMs })
     : simulator && createKlingProvider({ accessKey: simKeys.klingAccessKey, secretKey: simKeys.klingSecretKey, baseUrl: simulator.url, timeoutMs });
@@ -112,8 +120,9 @@ export async function createDeps(config: Config, logger: Logger): Promise<Compos
     for (const fn of closers.reverse()) await fn().catch((err: unknown) => logger.error({ err }, 'error while closing'));
   };
   try {
-    const applied = await migrate(db);
+    const { applied, adopted } = await prepareDatabase(db);
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    if (adopted.tasks + adopted.users > 0) logger.info({ adopted }, "adopted the original system's rows");
     const tokens = await createTokens(config);
     const storage = await createStorage(config);
     const { providers, simulator } = await createProviders(config, logger);

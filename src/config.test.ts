@@ -32,6 +32,7 @@ describe('loadConfig', () => {
     [{ TRUST_PROXY: '10.0.0.1, proxy.internal' }, 'TRUST_PROXY'],
     [{ STORAGE_DRIVER: 's3' }, 'S3_BUCKET'],
     [{ KLING_ACCESS_KEY: 'ak' }, 'KLING_SECRET_KEY'],
+    [{ AI302_GEO: 'eu' }, 'AI302_GEO'],
     [{ PUBLIC_URL: 'not a url' }, 'PUBLIC_URL'],
     [{ SYNC_INTERVAL_MS: '50' }, 'SYNC_INTERVAL_MS'],
     [{ DATABASE_POOL_MODE: 'statement' }, 'DATABASE_POOL_MODE'],
@@ -88,6 +89,13 @@ describe('loadConfig', () => {
   it('drops trailing slashes of SUPABASE_URL: the issuer is built on it', () => {
     expect(loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co/' }).SUPABASE_URL).toBe('https://abcd.supabase.co');
     expect(loadConfig({ SUPABASE_URL: 'https://abcd.supabase.co' }).SUPABASE_URL).toBe('https://abcd.supabase.co');
+  });
+
+  it('sends no 302.ai geo unless one is set, and takes global or cn', () => {
+    expect(loadConfig({}).AI302_GEO).toBeUndefined();
+    expect(loadConfig({ AI302_GEO: '' }).AI302_GEO).toBeUndefined();
+    expect(loadConfig({ AI302_GEO: 'global' }).AI302_GEO).toBe('global');
+    expect(loadConfig({ AI302_GEO: 'cn' }).AI302_GEO).toBe('cn');
   });
 
   it('takes 0 as a job interval: the loop is off', () => {

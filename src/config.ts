@@ -113,6 +113,11 @@ const envSchema = z
 
     AI302_API_KEY: optionalString,
     AI302_BASE_URL: z.url().default('https://api.302.ai'),
+    /**
+     * Sent as `?geo=` on 302.ai's status fetch: `global` or `cn`, the region of 302's service that answers. Unset:
+     * not sent, and 302 picks (what it then picks is not documented).
+     */
+    AI302_GEO: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['global', 'cn']).optional()),
     KLING_ACCESS_KEY: optionalString,
     KLING_SECRET_KEY: optionalString,
     KLING_BASE_URL: z.url().default('https://api-singapore.klingai.com'),

@@ -3,8 +3,8 @@ import type { Config } from './config.js';
 
 const REDACTED = '[redacted]';
 
-/** Headers that carry credentials, wherever a log line holds a request's or a reply's headers. */
-const SECRET_HEADERS = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization'];
+/** Headers that carry credentials, wherever a log line (or the smoke command's transcript) holds a request's or a reply's headers. */
+export const SECRET_HEADERS: readonly string[] = ['authorization', 'cookie', 'set-cookie', 'x-api-key', 'proxy-authorization'];
 /** Fields that name a secret outright, at the top of a log line or one level down. */
 const SECRET_FIELDS = ['token', 'callbackToken', 'callback_token', 'password', 'apiKey', 'secretKey', 'accessToken', 'access_token'];
 

@@ -6,6 +6,26 @@ import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 import { jpegOf, pngOf } from './helpers/images.js';
 import { multipart } from './helpers/multipart.js';
 
+/** additional_params.api_endpoint as the original recorded it: the provider's endpoint for the product. */
+const ORIGINAL_ENDPOINTS: Record<string, string> = {
+  'ai302-t2v-5s': 'https://api.302.ai/klingai/m2v_16_txt2video_5s',
+  'ai302-t2v-10s': 'https://api.302.ai/klingai/m2v_16_txt2video_10s',
+  'ai302-t2v-hq-5s': 'https://api.302.ai/klingai/m2v_16_txt2video_hq_5s',
+  'ai302-t2v-hq-10s': 'https://api.302.ai/klingai/m2v_16_txt2video_hq_10s',
+  'ai302-i2v-5s': 'https://api.302.ai/klingai/m2v_16_img2video_5s',
+  'ai302-i2v-10s': 'https://api.302.ai/klingai/m2v_16_img2video_10s',
+  'ai302-i2v-hq-5s': 'https://api.302.ai/klingai/m2v_16_img2video_hq_5s',
+  'ai302-i2v-hq-10s': 'https://api.302.ai/klingai/m2v_16_img2video_hq_10s',
+  'kling-t2v-5s': 'https://api-singapore.klingai.com/v1/videos/text2video',
+  'kling-t2v-10s': 'https://api-singapore.klingai.com/v1/videos/text2video',
+  'kling-t2v-hq-5s': 'https://api-singapore.klingai.com/v1/videos/text2video',
+  'kling-t2v-hq-10s': 'https://api-singapore.klingai.com/v1/videos/text2video',
+  'kling-i2v-5s': 'https://api-singapore.klingai.com/v1/videos/image2video',
+  'kling-i2v-10s': 'https://api-singapore.klingai.com/v1/videos/image2video',
+  'kling-i2v-hq-5s': 'https://api-singapore.klingai.com/v1/videos/image2video',
+  'kling-i2v-hq-10s': 'https://api-singapore.klingai.com/v1/videos/image2video',
+};
+
 let t: TestApp;
 beforeAll(async () => {
   t = await createTestApp();
@@ -57,7 +77,14 @@ describe('prices', () => {
     const history = await t.app.inject({ method: 'GET', url: '/api/user/credit-history', headers: user.auth });
     expect(history.json().entries[0]).toMatchObject({ delta: -product.credits, reason: 'generation', task_id: body.taskId, balance_after: 20 - product.credits });
     const task = await t.app.inject({ method: 'GET', url: `/api/user/tasks/${body.taskId}`, headers: user.auth });
-    expect(task.json()).toMatchObject({ credits: product.credits, high_quality: product.highQuality, additional_params: { duration: `${product.durationSeconds}s`, product: product.id } });
+    // As the original wrote them, which its clients branch on: 'video' or 'i2v', 'kling', the provider's endpoint.
+    expect(task.json()).toMatchObject({
+      task_type: product.kind === 't2v' ? 'video' : 'i2v',
+      model: 'kling',
+      credits: product.credits,
+      high_quality: product.highQuality,
+      additional_params: { duration: `${product.durationSeconds}s`, api_endpoint: ORIGINAL_ENDPOINTS[product.id] },
+    });
   });
 
   it('sends each product to its provider with the right model, duration and quality', async () => {

@@ -4,6 +4,7 @@ import { createGenerationTask, type GenerationDeps } from '../src/domain/generat
 import { inspectImage } from '../src/domain/image.js';
 import { runSyncOnce } from '../src/jobs/passes.js';
 import type { VideoProvider } from '../src/providers/video-provider.js';
+import { generationDeps } from '../src/http/routes/generation/generation-deps.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 import { pngOf } from './helpers/images.js';
 import { balanceOf, ledgerRows, statusOf } from './helpers/lifecycle.js';
@@ -23,11 +24,8 @@ function dyingProvider(real: VideoProvider): VideoProvider {
 
 async function createOrphan(product: Product, user: TestUser): Promise<number> {
   const deps: GenerationDeps = {
-    db: t.deps.db,
+    ...generationDeps(t.deps, t.deps.logger),
     providers: { ai302: dyingProvider(t.deps.providers.ai302!), kling: dyingProvider(t.deps.providers.kling!) },
-    storage: t.deps.storage,
-    clock: t.deps.clock,
-    logger: t.deps.logger,
     firstPollDelayMs: 5_000,
   };
   const png = pngOf(640, 360);
@@ -71,8 +69,9 @@ describe('a task left pending without an external id', () => {
     const user = await t.signUp();
     const taskId = await createOrphan(product, user);
     // The provider did get the request (the reply was lost): it knows the task by our id.
+    const { client_task_id: clientTaskId } = await statusOf(t.deps.db, taskId);
     const created = await t.deps.providers.kling!.submit({
-      kind: 't2v', durationSeconds: 5, highQuality: false, model: product.model, prompt: 'p', negativePrompt: '', cfg: 0.5, aspectRatio: '16:9', clientTaskId: `sv-${taskId}`,
+      kind: 't2v', durationSeconds: 5, highQuality: false, model: product.model, prompt: 'p', negativePrompt: '', cfg: 0.5, aspectRatio: '16:9', clientTaskId,
     });
     const posts = t.simulator.requests.filter((r) => r.method === 'POST').length;
     t.clock.advance(GRACE_MS);

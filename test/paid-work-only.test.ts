@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { asService } from '../src/db/scope.js';
 import { createAccountGate } from '../src/domain/account-gate.js';
 import { findProduct } from '../src/domain/catalog.js';
+import { TASK_TYPE_OF_KIND } from '../src/domain/sync/task-ref.js';
 import { runArchiveOnce, runSyncOnce } from '../src/jobs/passes.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 import { balanceOf, createTask, fileKeysOf, ledgerRows, statusOf } from './helpers/lifecycle.js';
@@ -24,9 +25,9 @@ async function taskWrittenAroundTheServer(productId: string, charge: number | nu
   const product = findProduct(productId)!;
   return asService(t.deps.db, async (tx) => {
     const { rows } = await tx.query<{ id: number }>(
-      `insert into video_generation_task_definitions (user_id, task_type, model, prompt, credits, high_quality, additional_params)
-       values ($1, $2, 'kling', 'free video please', $3, $4, $5) returning id`,
-      [user.id, product.kind === 't2v' ? 'text2video' : 'image2video', charge ?? 0, product.highQuality, JSON.stringify({ product: product.id, provider: product.provider })],
+      `insert into video_generation_task_definitions (user_id, product_id, task_type, model, prompt, credits, high_quality, additional_params)
+       values ($1, $2, $3, 'kling', 'free video please', $4, $5, $6) returning id`,
+      [user.id, product.id, TASK_TYPE_OF_KIND[product.kind], charge ?? 0, product.highQuality, JSON.stringify({ duration: `${product.durationSeconds}s` })],
     );
     const taskId = Number(rows[0]!.id);
     await tx.query(`insert into video_generation_task_statuses (task_id, status, provider, next_attempt_at) values ($1, 'pending', $2, now() - interval '1 hour')`, [taskId, product.provider]);

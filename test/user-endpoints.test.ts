@@ -15,20 +15,23 @@ const get = (url: string, headers: Record<string, string> = user.auth) => t.app.
 /** Marks a task completed as the sync pass would, with a given finish time. */
 async function complete(taskId: number, finishedAt: string, url = `https://cdn.example/${taskId}.mp4`) {
   await t.deps.db.query(
-    `update video_generation_task_statuses set status = 'completed', result_url = $2, finished_at = $3 where task_id = $1`,
-    [taskId, url, finishedAt],
+    `update video_generation_task_statuses set status = 'completed', result_url = $2, thumbnail_url = $4, finished_at = $3 where task_id = $1`,
+    [taskId, url, finishedAt, url.replace(/\.mp4$/, '.jpg')],
   );
 }
 
 describe('GET /api/user/fetch-credit', () => {
-  it('answers the contract shape with signup credits', async () => {
+  it('answers the contract shape with signup credits, and the rest of the row as the original did', async () => {
     const res = await get('/api/user/fetch-credit');
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({
+      id: expect.any(Number),
       user_id: user.id,
       credits_balance: 10,
       total_credits_purchased: 10,
       total_credits_used: 0,
+      level: 'free',
+      last_purchase_date: null,
       created_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
     });
@@ -38,7 +41,7 @@ describe('GET /api/user/fetch-credit', () => {
     const u = await t.signUp();
     await t.deps.db.transaction((tx) => setCreditBalance(tx, { userId: u.id, balance: 100_000, level: 'admin' }));
     const credits = (await get('/api/user/fetch-credit', u.auth)).json();
-    expect(credits).toMatchObject({ credits_balance: 100_000, total_credits_purchased: 100_010 });
+    expect(credits).toMatchObject({ credits_balance: 100_000, total_credits_purchased: 100_010, level: 'admin', last_purchase_date: expect.stringMatching(/^\d{4}-/) });
     const entries = (await get('/api/user/credit-history', u.auth)).json().entries;
     expect(entries.map((e: { reason: string; delta: number; balance_after: number }) => [e.reason, e.delta, e.balance_after])).toEqual([
       ['grant', 99_990, 100_000],
@@ -95,10 +98,10 @@ describe('GET /api/user/fetch-creation', () => {
     expect(rest.creations.map((c: { id: number }) => c.id)).toEqual([ids[2], ids[1], ids[0]]);
     expect(rest.next_before).toBeNull();
     expect(rest.creations[1]).toEqual({
-      id: ids[1], user_id: u.id, task_type: 'text2video', model: 'kling', high_quality: false, prompt: 'fox 1', negative_prompt: 'blurry',
-      cfg: 0.3, credits: 1, created_at: expect.any(String), start_img_path: null,
-      additional_params: expect.objectContaining({ duration: '5s' }), status: 'completed',
-      result_url: `https://cdn.example/${ids[1]}.mp4`, thumbnail_url: null, error_message: null, refunded: false, updated_at: expect.any(String),
+      id: ids[1], user_id: u.id, task_type: 'video', model: 'kling', high_quality: false, prompt: 'fox 1', negative_prompt: 'blurry',
+      cfg: 0.3, credits: 1, created_at: expect.any(String), start_img_path: null, end_img_path: null,
+      additional_params: { duration: '5s', api_endpoint: 'https://api.302.ai/klingai/m2v_16_txt2video_5s' }, status: 'completed',
+      result_url: `https://cdn.example/${ids[1]}.mp4`, thumbnail_url: `https://cdn.example/${ids[1]}.jpg`, error_message: null, refunded: false, updated_at: expect.any(String),
     });
   });
 
@@ -122,7 +125,7 @@ describe('GET /api/videos/latest', () => {
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body).toHaveLength(5);
-    expect(body[0]).toEqual({ id: String(ids[5]), videoUrl: `https://cdn.example/${ids[5]}.mp4`, created_at: '2026-11-25T00:00:00.000Z', title: 'Video 5' });
+    expect(body[0]).toEqual({ id: String(ids[5]), videoUrl: `https://cdn.example/${ids[5]}.mp4`, thumbnailUrl: `https://cdn.example/${ids[5]}.jpg`, created_at: '2026-11-25T00:00:00.000Z', title: 'Video 5' });
     expect(body.map((v: { title: string }) => v.title)).toEqual(['Video 5', 'Video 4', 'Video 3', 'Video 2', 'Video 1']);
   });
 });

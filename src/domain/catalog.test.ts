@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CATALOG } from './catalog.js';
+import { CATALOG, findProduct, modelFor } from './catalog.js';
 
 describe('catalog', () => {
   it('prices every route as the contract does', () => {
@@ -18,6 +18,17 @@ describe('catalog', () => {
       'm2v_16_txt2video_5s', 'm2v_16_txt2video_10s', 'm2v_16_txt2video_hq_5s', 'm2v_16_txt2video_hq_10s',
       'm2v_16_img2video_5s', 'm2v_16_img2video_10s', 'm2v_16_img2video_hq_5s', 'm2v_16_img2video_hq_10s',
     ]);
+  });
+
+  it('sends a camera movement to kling-v1 on the std 5 s official text-to-video route, the only one that takes it', () => {
+    expect(CATALOG.filter((p) => p.cameraModel).map((p) => [p.path, p.cameraModel])).toEqual([['/api/kling-official/5s', 'kling-v1']]);
+    const product = findProduct('kling-t2v-5s')!;
+    expect(modelFor(product, { camera: { type: 'simple', value: 1 } })).toBe('kling-v1');
+    expect(modelFor(product, {})).toBe('kling-v1-6');
+  });
+
+  it('takes an end frame on the Kling pro image-to-video routes only', () => {
+    expect(CATALOG.filter((p) => p.takesEndImage).map((p) => p.path)).toEqual(['/api/kling-official/i2v/hq/5s', '/api/kling-official/i2v/hq/10s']);
   });
 
   it('has unique ids and paths', () => {

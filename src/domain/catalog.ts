@@ -6,7 +6,7 @@ import type { ProviderName, TaskKind } from '../providers/video-provider.js';
  * - `kling` rows name Kling's `model_name`; quality is `mode` (std | pro) and duration a field.
  */
 export interface Product {
-  /** Stable identifier, also stored in the task's `additional_params.product`. */
+  /** Stable identifier, also stored in the task's `product_id`. */
   id: string;
   /** The contract's route. */
   path: string;
@@ -18,6 +18,14 @@ export interface Product {
   model: string;
   /** Whether the contract documents this route (false for the Kling official routes we added). */
   inContract: boolean;
+  /**
+   * The Kling model that a request with a camera movement goes to, where one takes camera control at this product's
+   * mode and duration; absent where none does, and the request is refused. Kling's capability map lists camera control
+   * for text-to-video on kling-v1 at std 5 s only, and none on kling-v1-6 (docs/providers.md).
+   */
+  cameraModel?: string;
+  /** Whether the product takes an end frame (Kling's `image_tail`: kling-v1-6 takes it in pro mode only). */
+  takesEndImage: boolean;
 }
 
 type Tier = { durationSeconds: 5 | 10; highQuality: boolean; suffix: string; t2v: number; i2v: number };
@@ -31,6 +39,7 @@ const TIERS: readonly Tier[] = [
 ];
 
 const KLING_OFFICIAL_MODEL = 'kling-v1-6';
+const KLING_CAMERA_MODEL = 'kling-v1';
 
 function ai302Model(kind: TaskKind, tier: Tier): string {
   const base = kind === 't2v' ? 'm2v_16_txt2video' : 'm2v_16_img2video';
@@ -50,6 +59,9 @@ function productsFor(provider: ProviderName, kind: TaskKind): Product[] {
     provider,
     model: provider === 'ai302' ? ai302Model(kind, tier) : KLING_OFFICIAL_MODEL,
     inContract: provider === 'ai302' || (kind === 't2v' && tier.suffix === '5s'),
+    // The contract's only official route (std 5 s text-to-video) documents camera_type: kling-v1 takes it there.
+    ...(provider === 'kling' && kind === 't2v' && tier.suffix === '5s' ? { cameraModel: KLING_CAMERA_MODEL } : {}),
+    takesEndImage: provider === 'kling' && kind === 'i2v' && tier.highQuality,
   }));
 }
 
@@ -65,4 +77,9 @@ const byId = new Map(CATALOG.map((p) => [p.id, p]));
 /** The product with this id, or undefined. */
 export function findProduct(id: string): Product | undefined {
   return byId.get(id);
+}
+
+/** The model a request goes to: the product's camera model when it asks for a camera movement, else its own. */
+export function modelFor(product: Product, request: { camera?: unknown }): string {
+  return request.camera !== undefined && product.cameraModel ? product.cameraModel : product.model;
 }

@@ -45,17 +45,17 @@ export function inspectImage(bytes: Buffer): ImageInfo | null {
   return pngInfo(bytes) ?? jpegInfo(bytes);
 }
 
-/** Why the image cannot be used, as a sentence, or null when it can. */
-export function imageProblem(bytes: Buffer): { problem: string } | { info: ImageInfo } {
-  if (bytes.length > IMAGE_RULES.maxBytes) return { problem: 'input_image must be at most 10 MB' };
+/** Why the image cannot be used, as a sentence naming its form field, or its format and size when it can. */
+export function imageProblem(bytes: Buffer, field = 'input_image'): { problem: string } | { info: ImageInfo } {
+  if (bytes.length > IMAGE_RULES.maxBytes) return { problem: `${field} must be at most 10 MB` };
   const info = inspectImage(bytes);
-  if (!info) return { problem: 'input_image must be a JPEG or PNG image' };
+  if (!info) return { problem: `${field} must be a JPEG or PNG image` };
   const { width, height } = info;
   if (width < IMAGE_RULES.minSide || height < IMAGE_RULES.minSide) {
-    return { problem: `input_image must be at least ${IMAGE_RULES.minSide} px on each side (got ${width}x${height})` };
+    return { problem: `${field} must be at least ${IMAGE_RULES.minSide} px on each side (got ${width}x${height})` };
   }
   if (Math.max(width / height, height / width) > IMAGE_RULES.maxAspect) {
-    return { problem: `input_image aspect ratio must be between 1:2.5 and 2.5:1 (got ${width}x${height})` };
+    return { problem: `${field} aspect ratio must be between 1:2.5 and 2.5:1 (got ${width}x${height})` };
   }
   return { info };
 }

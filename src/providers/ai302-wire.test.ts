@@ -106,6 +106,50 @@ describe('HTTP errors', () => {
   });
 });
 
+describe('302 err_codes decide before the HTTP status', () => {
+  const body = (err_code: number | string, message = '302 says no') => ({
+    error: { err_code, message, message_cn: '不行', message_jp: 'だめ', type: 'api_error' },
+  });
+  it.each([
+    ['no available models', 503, -10008, 'transient'],
+    ['no available models, whatever the status', 400, -10008, 'transient'],
+    ['upstream connection timeout', 500, -1024, 'transient'],
+    ['generation timed out', 500, -10504, 'transient'],
+    ['insufficient balance', 403, -10004, 'account'],
+    ['insufficient balance on a 5xx', 500, -10004, 'account'],
+    ['total quota used up', 403, -10006, 'account'],
+    ['daily quota used up, even on a 429', 429, -10007, 'account'],
+    ['hourly quota used up', 429, -10012, 'account'],
+    ['monthly quota used up', 403, -10018, 'account'],
+    ['model disabled for the account', 403, -10013, 'account'],
+    ['address barred', 403, -10014, 'account'],
+    ['missing or invalid key', 401, -10001, 'unauthorized'],
+    ['key disabled or deleted', 403, -10002, 'unauthorized'],
+    ['credential expired', 401, -10005, 'unauthorized'],
+    ['invalid request, even on a 5xx', 500, -10011, 'rejected'],
+    ['function not supported', 404, -10009, 'rejected'],
+    ['resource not found', 404, -10010, 'rejected'],
+    ['image resolution', 400, -10015, 'rejected'],
+    ['file too large', 413, -10017, 'rejected'],
+    ['-10003 on a 4xx: left to the status', 400, -10003, 'rejected'],
+    ['-10003 on a 5xx: left to the status', 502, -10003, 'transient'],
+    ['an unknown code on a 4xx', 400, -19999, 'rejected'],
+    ['an unknown code on a 5xx', 500, -19999, 'transient'],
+  ] as const)('%s (%i, %i) → %s, with 302’s message and code', (_name, status, code, kind) => {
+    const error = mapAi302HttpError(status, body(code), undefined);
+    expect(error).toMatchObject({ kind, message: '302 says no', details: { httpStatus: status, providerCode: code } });
+  });
+
+  it('reads a code sent as a string', () => {
+    expect(mapAi302HttpError(403, body('-10004'), undefined)).toMatchObject({ kind: 'account', details: { providerCode: '-10004' } });
+  });
+
+  it('keeps Retry-After for a transient code only', () => {
+    expect(mapAi302HttpError(503, body(-10008), 4000).details.retryAfterMs).toBe(4000);
+    expect(mapAi302HttpError(429, body(-10007), 4000).details.retryAfterMs).toBeUndefined();
+  });
+});
+
 describe('readAi302TaskId', () => {
   it.each([
     ['web style', web(99, done), '1'],

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { errorForHttpStatus } from './http.js';
-import { ProviderError, type ProviderStatus } from './video-provider.js';
+import { ProviderError, type ProviderErrorKind, type ProviderStatus } from './video-provider.js';
 
 /** 302.ai's integer task states on its Kling web-style endpoints (providers.md §1.5). */
 export const AI302_STATUS = { submitted: 5, processing: 10, failed: 50, succeeded: 99, rejectedAtSubmit: 7 } as const;
@@ -48,7 +48,7 @@ const officialFetchSchema = z.object({
     .nullish(),
 });
 
-/** 302's gateway error body: `{"error":{"err_code","message",…}}`. */
+/** 302's gateway error body: `{"error":{"err_code","message","message_cn","message_jp","type"}}`; we read the English message. */
 const errorBodySchema = z.object({
   error: z.object({ err_code: z.union([z.number(), z.string()]).optional(), message: z.string().optional(), type: z.string().optional() }),
 });
@@ -132,10 +132,46 @@ export function readAi302CreateReply(json: unknown): { externalTaskId: string } 
   return { externalTaskId: data.task.id };
 }
 
-/** Translates a non-2xx reply, using the message from 302's error body when there is one. */
+/**
+ * What 302's gateway `err_code`s (negative) mean for a task, from the code tables 302.ai ships in its own open-source
+ * tools (docs/providers.md, "302.ai"). 302 does not publish the HTTP status of each code, so a known code decides and
+ * the status only classifies the others. -10003 is left to the status on purpose: 302's tables call it a network
+ * error, while clients of its API report it beside "parameter error" messages.
+ */
+const AI302_ERROR_KINDS: ReadonlyMap<number, ProviderErrorKind> = new Map<number, ProviderErrorKind>([
+  // Our key: missing or invalid, disabled or deleted, expired.
+  [-10001, 'unauthorized'],
+  [-10002, 'unauthorized'],
+  [-10005, 'unauthorized'],
+  // Our account: balance, total / daily / hourly / monthly quota, a model disabled for us, our address barred.
+  [-10004, 'account'],
+  [-10006, 'account'],
+  [-10007, 'account'],
+  [-10012, 'account'],
+  [-10018, 'account'],
+  [-10013, 'account'],
+  [-10014, 'account'],
+  // This request: function not supported, resource not found, invalid request, image size, unreadable or too large file.
+  [-10009, 'rejected'],
+  [-10010, 'rejected'],
+  [-10011, 'rejected'],
+  [-10015, 'rejected'],
+  [-10016, 'rejected'],
+  [-10017, 'rejected'],
+  // Passing: no channel for the model right now (HTTP 503), the upstream connection or the generation timed out.
+  [-10008, 'transient'],
+  [-1024, 'transient'],
+  [-10504, 'transient'],
+]);
+
+/** Translates a non-2xx reply by 302's `err_code` where we know it, else by HTTP status; the message is 302's own. */
 export function mapAi302HttpError(status: number, json: unknown, retryAfterMs: number | undefined): ProviderError {
   const body = errorBodySchema.safeParse(json);
   const message = body.success && body.data.error.message ? body.data.error.message : `302.ai replied HTTP ${status}`;
   const providerCode = body.success ? body.data.error.err_code : undefined;
-  return errorForHttpStatus(status, message, { ...(providerCode === undefined ? {} : { providerCode }), retryAfterMs });
+  if (providerCode === undefined) return errorForHttpStatus(status, message, { retryAfterMs });
+  const kind = AI302_ERROR_KINDS.get(Number(providerCode));
+  if (!kind) return errorForHttpStatus(status, message, { providerCode, retryAfterMs });
+  const retry = kind === 'transient' && retryAfterMs !== undefined ? { retryAfterMs } : {};
+  return new ProviderError(kind, message, { httpStatus: status, providerCode, ...retry });
 }

@@ -86,7 +86,7 @@ describe('302.ai adapter against the simulator', () => {
 
   it('a wrong key is unauthorized', async () => {
     const wrong = createAi302Provider({ apiKey: 'nope', baseUrl: sim.url, timeoutMs: 2000 });
-    expect(await rejection(wrong.submit(t2v))).toMatchObject({ kind: 'unauthorized', details: { httpStatus: 401, providerCode: 10001 } });
+    expect(await rejection(wrong.submit(t2v))).toMatchObject({ kind: 'unauthorized', details: { httpStatus: 401, providerCode: -10001 } });
     expect(await rejection(wrong.fetchStatus({ kind: 't2v', externalTaskId: '1' }))).toMatchObject({ kind: 'unauthorized' });
   });
 
@@ -101,6 +101,29 @@ describe('302.ai adapter against the simulator', () => {
     sim.faults.enqueue('status429');
     const error = await rejection(provider().submit(t2v));
     expect(error).toMatchObject({ kind: 'transient', details: { httpStatus: 429, retryAfterMs: 7000 } });
+  });
+
+  it('no available models (503, -10008) is transient', async () => {
+    sim.faults.enqueue('noCapacity');
+    const error = await rejection(provider().submit(t2v));
+    expect(error).toMatchObject({ kind: 'transient', message: 'No available models', details: { httpStatus: 503, providerCode: -10008 } });
+  });
+
+  it('an empty balance at 302 (-10004) is an account problem, with 302’s message', async () => {
+    sim.faults.enqueue('noBalance');
+    const error = await rejection(provider().submit(t2v));
+    expect(error).toMatchObject({ kind: 'account', message: 'Insufficient account balance', details: { providerCode: -10004 } });
+  });
+
+  it('sends geo on status fetches only, when configured', async () => {
+    const { externalTaskId } = await provider().submit(t2v);
+    const ref = { kind: 't2v' as const, externalTaskId };
+    await createAi302Provider({ apiKey: KEY, baseUrl: sim.url, timeoutMs: 2000, geo: 'cn' }).fetchStatus(ref);
+    await provider().fetchStatus(ref);
+    const [create, withGeo, without] = sim.requests.slice(-3);
+    expect(create).toMatchObject({ method: 'POST', query: {} });
+    expect(withGeo).toMatchObject({ method: 'GET', path: `/klingai/task/${externalTaskId}/fetch`, query: { geo: 'cn' } });
+    expect(without).toMatchObject({ method: 'GET', query: {} });
   });
 
   it('500, malformed JSON, connection reset and a hang past the timeout are transient', async () => {
@@ -128,6 +151,24 @@ describe('302.ai adapter against the simulator', () => {
 
   it('an unknown task is rejected', async () => {
     expect(await rejection(provider().fetchStatus({ kind: 't2v', externalTaskId: 'missing' }))).toMatchObject({ kind: 'rejected', details: { httpStatus: 404 } });
+  });
+});
+
+describe('302.ai adapter with kling_-prefixed task ids', () => {
+  let clock = 1_700_000_000_000;
+  let sim: Simulator;
+  beforeAll(async () => {
+    sim = await startSimulator({ delayMs: DELAY_MS, failureRate: 0, ai302ApiKey: KEY, klingAccessKey: 'ak', klingSecretKey: 'sk', now: () => clock, ai302TaskIds: 'prefixed' });
+  });
+  afterAll(() => sim.close());
+
+  it('follows a task named kling_<hex> to completion', async () => {
+    const provider = createAi302Provider({ apiKey: KEY, baseUrl: sim.url, timeoutMs: 2000, geo: 'global' });
+    const { externalTaskId } = await provider.submit(i2v);
+    expect(externalTaskId).toMatch(/^kling_[0-9a-f]{12}$/);
+    expect(await provider.fetchStatus({ kind: 'i2v', externalTaskId })).toEqual({ state: 'processing' });
+    clock += DELAY_MS;
+    expect(await provider.fetchStatus({ kind: 'i2v', externalTaskId })).toMatchObject({ state: 'completed', videoUrl: `${sim.url}/files/${externalTaskId}.mp4` });
   });
 });
 

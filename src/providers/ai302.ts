@@ -2,11 +2,16 @@ import { mapAi302HttpError, readAi302CreateReply, readAi302FetchReply } from './
 import { parseJson, readRetryAfterMs, sendRequest, type FetchFn, type HttpReply } from './http.js';
 import { ProviderError, type SubmitRequest, type VideoProvider } from './video-provider.js';
 
+/** The regions 302.ai's status fetch can be pointed at (its optional `geo` parameter). */
+export type Ai302Geo = 'global' | 'cn';
+
 /** What the 302.ai adapter needs; `fetch` defaults to the global one. */
 export interface Ai302Options {
   apiKey: string;
   /** e.g. `https://api.302.ai`, without a trailing path. */
   baseUrl: string;
+  /** Sent as `?geo=` on status fetches when set: which of 302's regions (`global` or `cn`) serves them. */
+  geo?: Ai302Geo | undefined;
   /** Deadline for each HTTP call, body included. */
   timeoutMs: number;
   fetch?: FetchFn;
@@ -47,6 +52,7 @@ export function createAi302Provider(options: Ai302Options): VideoProvider {
   const now = options.now ?? Date.now;
   const baseUrl = options.baseUrl.replace(/\/+$/, '');
   const headers = { authorization: `Bearer ${options.apiKey}`, accept: 'application/json' };
+  const fetchQuery = options.geo ? `?geo=${options.geo}` : '';
 
   async function call(path: string, init: RequestInit, signal: AbortSignal | undefined): Promise<unknown> {
     const reply: HttpReply = await sendRequest(fetchFn, `${baseUrl}${path}`, init, { timeoutMs: options.timeoutMs, signal });
@@ -69,7 +75,7 @@ export function createAi302Provider(options: Ai302Options): VideoProvider {
     },
 
     async fetchStatus(ref, signal) {
-      const json = await call(`/klingai/task/${encodeURIComponent(ref.externalTaskId)}/fetch`, { method: 'GET', headers }, signal);
+      const json = await call(`/klingai/task/${encodeURIComponent(ref.externalTaskId)}/fetch${fetchQuery}`, { method: 'GET', headers }, signal);
       return readAi302FetchReply(json);
     },
   };

@@ -1,7 +1,7 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createKlingTokenSource } from './kling-jwt.js';
-import { buildKlingCreateBody, mapKlingError, mapKlingTask } from './kling-wire.js';
+import { buildKlingCreateBody, mapKlingError, mapKlingTask, taskIdForExternalId } from './kling-wire.js';
 import type { SubmitRequest } from './video-provider.js';
 
 describe('Kling error codes', () => {
@@ -101,6 +101,34 @@ describe('Kling create body', () => {
     const body = buildKlingCreateBody({ ...request, kind: 'i2v', image: { bytes: Buffer.from('hello'), contentType: 'image/png' } });
     expect(body.image).toBe('aGVsbG8=');
     expect(body).not.toHaveProperty('aspect_ratio');
+    expect(body).not.toHaveProperty('image_tail');
+  });
+
+  it('sends the end frame as image_tail, bare base64, on image-to-video only', () => {
+    const endImage = { bytes: Buffer.from('last'), contentType: 'image/jpeg' as const };
+    const i2v = buildKlingCreateBody({ ...request, kind: 'i2v', image: { bytes: Buffer.from('hello'), contentType: 'image/png' }, endImage });
+    expect(i2v).toMatchObject({ image: 'aGVsbG8=', image_tail: 'bGFzdA==' });
+    expect(buildKlingCreateBody({ ...request, endImage })).not.toHaveProperty('image_tail');
+  });
+});
+
+describe('Kling lookup by external_task_id', () => {
+  const task = (externalTaskId?: string | null, taskId = '831') => ({
+    task_id: taskId,
+    task_status: 'processing',
+    ...(externalTaskId === undefined ? {} : { task_info: { external_task_id: externalTaskId } }),
+  });
+  it.each([
+    ['a task carrying our id', task('sv-a'), '831'],
+    ['a lone task naming none (the query named it)', task(), '831'],
+    ['a lone task with a null id', task(null), '831'],
+    ['a task carrying another id', task('sv-b'), undefined],
+    ['a list holding ours', [task('sv-b', '1'), task('sv-a', '2')], '2'],
+    ['a list without ours (the parameter ignored)', [task('sv-b', '1'), task(undefined, '3')], undefined],
+    ['an empty list', [], undefined],
+    ['no data', null, undefined],
+  ])('%s', (_name, data, expected) => {
+    expect(taskIdForExternalId(data, 'sv-a')).toBe(expected);
   });
 });
 

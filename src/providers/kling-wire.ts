@@ -22,6 +22,26 @@ export const klingTaskSchema = z.object({
 
 export const klingQueryReplySchema = klingEnvelopeSchema.extend({ data: klingTaskSchema });
 
+/** The task object with the id we gave it; read by lookups only, so an odd `task_info` never stops a status poll. */
+const klingLookupTaskSchema = klingTaskSchema.extend({ task_info: z.object({ external_task_id: z.string().nullish() }).nullish() });
+
+/** A lookup by `external_task_id`: one task object, or an array of them should Kling answer with its task list. */
+export const klingLookupReplySchema = klingEnvelopeSchema.extend({
+  data: z.union([klingLookupTaskSchema, z.array(klingLookupTaskSchema)]).nullish(),
+});
+
+/**
+ * Kling's id for the task a lookup by `external_task_id` found: a task carrying our id, or a lone task naming none
+ * (the query named it). A task carrying another id, or a list without ours (Kling ignoring the parameter and
+ * listing its newest tasks), is not ours: undefined.
+ */
+export function taskIdForExternalId(data: z.output<typeof klingLookupReplySchema>['data'], externalTaskId: string): string | undefined {
+  if (!data) return undefined;
+  if (Array.isArray(data)) return data.find((task) => task.task_info?.external_task_id === externalTaskId)?.task_id;
+  const echoed = data.task_info?.external_task_id;
+  return echoed === undefined || echoed === null || echoed === externalTaskId ? data.task_id : undefined;
+}
+
 /** Request body for `POST /v1/videos/{text2video|image2video}` (providers.md §2.3–2.4). */
 export function buildKlingCreateBody(request: SubmitRequest): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -36,7 +56,8 @@ export function buildKlingCreateBody(request: SubmitRequest): Record<string, unk
   };
   // Top level, not inside camera_control (the original project's bug); I2V takes its shape from the image.
   if (request.kind === 't2v') body.aspect_ratio = request.aspectRatio;
-  // Without camera_control the model picks the motion; sending one forces a move and not every model supports it.
+  // Without camera_control the model picks the motion; sending one forces a move, and only some models take it
+  // (the catalog sends camera requests to one that does: Product.cameraModel).
   if (request.camera) {
     body.camera_control =
       request.camera.type === 'simple'
@@ -45,6 +66,8 @@ export function buildKlingCreateBody(request: SubmitRequest): Record<string, unk
   }
   // Base64 with no `data:` prefix: Kling refuses the data-URL form.
   if (request.kind === 'i2v' && request.image) body.image = request.image.bytes.toString('base64');
+  // The end frame, same format; Kling takes it on some models and modes only (Product.takesEndImage).
+  if (request.kind === 'i2v' && request.endImage) body.image_tail = request.endImage.bytes.toString('base64');
   if (request.callbackUrl) body.callback_url = request.callbackUrl;
   return body;
 }

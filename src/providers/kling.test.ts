@@ -85,7 +85,7 @@ describe('Kling adapter against the simulator', () => {
   });
 
   it('sends camera_control only when asked, and I2V as bare base64 without aspect_ratio', async () => {
-    await provider().submit(t2v({ camera: { type: 'simple', value: 5 } }));
+    await provider().submit(t2v({ model: 'kling-v1', camera: { type: 'simple', value: 5 } }));
     expect(lastPost()?.body).toMatchObject({ camera_control: { type: 'simple', config: { horizontal: 5, vertical: 0, pan: 0, tilt: 0, roll: 0, zoom: 0 } } });
     await provider().submit(i2v());
     const body = lastPost()?.body;
@@ -93,6 +93,39 @@ describe('Kling adapter against the simulator', () => {
     expect(body).toMatchObject({ image: jpeg.toString('base64') });
     expect(body).not.toHaveProperty('aspect_ratio');
     expect(body).not.toHaveProperty('camera_control');
+  });
+
+  it('camera_control on kling-v1-6 is refused, as Kling’s capability map says', async () => {
+    const error = await rejection(provider().submit(t2v({ camera: { type: 'simple', value: 5 } })));
+    expect(error).toMatchObject({ kind: 'rejected', details: { httpStatus: 400, providerCode: 1201 }, message: expect.stringMatching(/camera_control/) });
+  });
+
+  it('sends the end frame as image_tail, which kling-v1-6 takes in pro mode and refuses in std mode', async () => {
+    const endImage = { bytes: jpeg, contentType: 'image/jpeg' as const };
+    await provider().submit({ ...i2v(), highQuality: true, durationSeconds: 10, endImage });
+    expect(lastPost()?.body).toMatchObject({ model_name: 'kling-v1-6', mode: 'pro', image: jpeg.toString('base64'), image_tail: jpeg.toString('base64') });
+    const error = await rejection(provider().submit({ ...i2v(), endImage }));
+    expect(error).toMatchObject({ kind: 'rejected', details: { httpStatus: 400, providerCode: 1201 }, message: expect.stringMatching(/image_tail/) });
+  });
+
+  it('looks a task up by external_task_id as a query parameter, never by our id in the task-id slot', async () => {
+    const urls: string[] = [];
+    const kling = createKlingProvider({
+      accessKey: ACCESS, secretKey: SECRET, baseUrl: sim.url, timeoutMs: 2000, now,
+      fetch: (input, init) => {
+        urls.push(input.slice(sim.url.length));
+        return fetch(input, init);
+      },
+    });
+    const request = t2v({ clientTaskId: 'sv-0b6a7f52-3d1c-4f0e-9a57-2f4c1d9e8b10' });
+    const { externalTaskId } = await kling.submit(request);
+    urls.length = 0;
+    expect(await kling.findByClientTaskId?.({ kind: 't2v', clientTaskId: request.clientTaskId })).toEqual({ externalTaskId });
+    expect(urls).toEqual([`/v1/videos/text2video?external_task_id=${request.clientTaskId}`]);
+    urls.length = 0;
+    expect(await kling.findByClientTaskId?.({ kind: 't2v', clientTaskId: 'sv-never' })).toBeNull();
+    // The documented form found nothing, so the other form was asked too; neither puts our id alone in the slot.
+    expect(urls).toEqual(['/v1/videos/text2video?external_task_id=sv-never', '/v1/videos/text2video/sv-never?external_task_id=true']);
   });
 
   it('finds a task by our client task id, and null when there is none', async () => {
@@ -190,6 +223,49 @@ describe('Kling adapter against the simulator', () => {
     });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ code: 1201, message: expect.stringMatching(/^duration:/) });
+  });
+});
+
+describe('Kling lookup by external_task_id against scripted replies', () => {
+  const taskObject = (taskId: string, externalTaskId: string) => ({ task_id: taskId, task_status: 'processing', task_info: { external_task_id: externalTaskId } });
+  const ok = (data: unknown) => Response.json({ code: 0, message: 'SUCCEED', request_id: 'r', data });
+  const refused = (status: number, code: number) => Response.json({ code, message: 'no', request_id: 'r' }, { status });
+
+  /** An adapter whose every reply comes from `replies`, in order; the URLs it asked are kept in `urls`. */
+  function scripted(replies: Array<() => Response>) {
+    const urls: string[] = [];
+    const kling = createKlingProvider({
+      accessKey: ACCESS, secretKey: SECRET, baseUrl: 'https://kling.test', timeoutMs: 2000,
+      fetch: async (input) => {
+        urls.push(input.slice('https://kling.test'.length));
+        const next = replies.shift();
+        if (!next) throw new Error(`unexpected request ${input}`);
+        return next();
+      },
+    });
+    return { kling, urls };
+  }
+
+  it.each([
+    ['answers 404 1203', () => refused(404, 1203)],
+    ['refuses the form (400 1201)', () => refused(400, 1201)],
+    ['lists its newest tasks, ignoring the parameter', () => ok([taskObject('1', 'sv-other'), taskObject('2', 'sv-another')])],
+    ['shows another task', () => ok(taskObject('3', 'sv-other'))],
+  ])('falls back to /{id}?external_task_id=true when the query form %s', async (_name, first) => {
+    const { kling, urls } = scripted([first, () => ok(taskObject('831', 'sv-a'))]);
+    expect(await kling.findByClientTaskId?.({ kind: 'i2v', clientTaskId: 'sv-a' })).toEqual({ externalTaskId: '831' });
+    expect(urls).toEqual(['/v1/videos/image2video?external_task_id=sv-a', '/v1/videos/image2video/sv-a?external_task_id=true']);
+  });
+
+  it('takes the task from a list that holds it, without asking again', async () => {
+    const { kling, urls } = scripted([() => ok([taskObject('1', 'sv-other'), taskObject('2', 'sv-a')])]);
+    expect(await kling.findByClientTaskId?.({ kind: 't2v', clientTaskId: 'sv-a' })).toEqual({ externalTaskId: '2' });
+    expect(urls).toHaveLength(1);
+  });
+
+  it('throws what is not an answer (a 5xx), so the task is looked up again later rather than resubmitted', async () => {
+    const { kling } = scripted([() => refused(500, 5000)]);
+    expect(await rejection(kling.findByClientTaskId!({ kind: 't2v', clientTaskId: 'sv-a' }))).toMatchObject({ kind: 'transient' });
   });
 });
 

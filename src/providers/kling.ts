@@ -6,9 +6,11 @@ import {
   KLING_KIND_PATH,
   klingCreateReplySchema,
   klingEnvelopeSchema,
+  klingLookupReplySchema,
   klingQueryReplySchema,
   mapKlingError,
   mapKlingTask,
+  taskIdForExternalId,
 } from './kling-wire.js';
 import { ProviderError, type VideoProvider } from './video-provider.js';
 
@@ -62,6 +64,18 @@ export function createKlingProvider(options: KlingOptions): VideoProvider {
     }
   }
 
+  /** One lookup form: Kling's id of our task, or undefined when this form does not find it. */
+  async function lookUp(path: string, clientTaskId: string, signal: AbortSignal | undefined): Promise<string | undefined> {
+    try {
+      const parsed = klingLookupReplySchema.safeParse(await call('GET', path, undefined, signal));
+      if (!parsed.success) throw new ProviderError('transient', 'Kling lookup reply did not match the expected shape');
+      return taskIdForExternalId(parsed.data.data, clientTaskId);
+    } catch (error) {
+      if (error instanceof ProviderError && isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
   return {
     name: 'kling',
 
@@ -81,26 +95,27 @@ export function createKlingProvider(options: KlingOptions): VideoProvider {
     },
 
     /**
-     * Best guess, UNCONFIRMED (providers.md §2.6): the docs say a task can be queried by `external_task_id` but not
-     * how; we put it in the task-id path slot of the single-task query.
+     * By our `external_task_id`, in the two forms public material shows (docs/providers.md, "Kling's official API"):
+     * first `GET /v1/videos/{kind}?external_task_id=<id>` (an annotated copy of Kling's reference, and most public
+     * clients); when that finds nothing, `GET /v1/videos/{kind}/<id>?external_task_id=true` (other clients). Never
+     * our id alone in the task-id slot: that slot names Kling's own ids. Neither form is confirmed against the live
+     * API (that needs a real key), so a reply counts only when it shows our task (taskIdForExternalId).
      */
     async findByClientTaskId(ref, signal) {
-      const path = `/v1/videos/${KLING_KIND_PATH[ref.kind]}/${encodeURIComponent(ref.clientTaskId)}`;
-      try {
-        const parsed = klingQueryReplySchema.safeParse(await call('GET', path, undefined, signal));
-        if (!parsed.success) throw new ProviderError('transient', 'Kling query reply did not match the expected shape');
-        return { externalTaskId: parsed.data.data.task_id };
-      } catch (error) {
-        if (error instanceof ProviderError && isNotFound(error)) return null;
-        throw error;
+      const collection = `/v1/videos/${KLING_KIND_PATH[ref.kind]}`;
+      const id = encodeURIComponent(ref.clientTaskId);
+      for (const path of [`${collection}?external_task_id=${id}`, `${collection}/${id}?external_task_id=true`]) {
+        const externalTaskId = await lookUp(path, ref.clientTaskId, signal);
+        if (externalTaskId) return { externalTaskId };
       }
+      return null;
     },
   };
 }
 
 /**
- * "No such task" (404, 1202/1203), or "cannot look it up" (1200/1201: Kling may refuse a non-numeric id in the
- * task-id slot). The interface asks for null in both cases; auth, rate-limit and server errors still throw.
+ * "No such task" (404, 1202/1203), or "cannot look it up this way" (1200/1201: a form Kling does not take). Either
+ * way this form found nothing; auth, rate-limit and server errors still throw.
  */
 function isNotFound(error: ProviderError): boolean {
   const code = error.details.providerCode;

@@ -19,7 +19,12 @@ export interface SubmitRequest {
   /** Only set when the caller asked for a camera movement; otherwise the model decides. */
   camera?: { type: CameraType; value: number };
   image?: { bytes: Buffer; contentType: 'image/jpeg' | 'image/png' };
-  /** Our own id for the task (e.g. `sv-123`), sent where the provider accepts one, so a resubmission can be recognised. */
+  /** Image-to-video's end frame (Kling's `image_tail`); only on products that take one (Product.takesEndImage). */
+  endImage?: { bytes: Buffer; contentType: 'image/jpeg' | 'image/png' };
+  /**
+   * Our own id for the task (`sv-<uuid>`; `sv-<task id>` for tasks older than migration 0016), sent where the provider
+   * accepts one, so a resubmission can be recognised. Unique per deployment, as Kling wants it unique per account.
+   */
   clientTaskId: string;
   /** Where the provider may POST status changes; unset when PUBLIC_URL is not configured. */
   callbackUrl?: string;
@@ -37,11 +42,13 @@ export type ProviderStatus =
 
 /**
  * Why a provider call failed.
- * - `rejected`: the provider refused this task for good (bad parameters, content policy, no quota): fail it.
+ * - `rejected`: the provider refused this task for good (bad parameters, content policy): fail it.
  * - `transient`: worth trying again later (429, 5xx, timeout, network); `retryAfterMs` when the provider said.
  * - `unauthorized`: our credentials are wrong; an operator must act.
+ * - `account`: our account at the provider cannot take work (balance or quota used up, key, model or address barred).
+ *   Not the task's fault, and no retry soon will help: the task fails with a refund and an operator must act.
  */
-export type ProviderErrorKind = 'rejected' | 'transient' | 'unauthorized';
+export type ProviderErrorKind = 'rejected' | 'transient' | 'unauthorized' | 'account';
 
 export class ProviderError extends Error {
   override name = 'ProviderError';

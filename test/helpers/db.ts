@@ -44,12 +44,16 @@ function withDatabase(url: string, name: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database of its own for one test file. */
-export async function createTestDb(): Promise<TestDb> {
+/**
+ * A fresh database of its own for one test file: migrated, or (`migrated: false`) as the server makes a new one (on
+ * the Supabase-like cluster: a Supabase project's database, with none of our migrations).
+ */
+export async function createTestDb(options: { migrated?: boolean } = {}): Promise<TestDb> {
+  const migrated = options.migrated ?? true;
   const serverUrl = process.env.DATABASE_URL;
   if (!serverUrl) {
-    const db = await createPgliteDb(undefined, { loadDataDir: new Blob([await readFile(inject('pgliteTemplate'))]) });
-    await migrate(db);
+    const db = migrated ? await createPgliteDb(undefined, { loadDataDir: new Blob([await readFile(inject('pgliteTemplate'))]) }) : await createPgliteDb();
+    if (migrated) await migrate(db);
     return { db, env: {}, openAnother: () => { throw new Error('PGlite is one process'); }, drop: () => db.close() };
   }
   const name = `sv_test_${randomUUID().replaceAll('-', '')}`;
@@ -62,7 +66,7 @@ export async function createTestDb(): Promise<TestDb> {
   const listenUrl = process.env.DATABASE_DIRECT_URL && withDatabase(process.env.DATABASE_DIRECT_URL, name);
   const open = () => createPostgresDb(url, listenUrl ? { poolSize: 10, poolMode: 'transaction', listenUrl } : { poolSize: 10 });
   const db = open();
-  await migrate(db);
+  if (migrated) await migrate(db);
   const others: Db[] = [];
   return {
     db,

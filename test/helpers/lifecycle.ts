@@ -40,6 +40,7 @@ export interface StatusRow {
   timed_out: boolean;
   locked_by: string | null;
   callback_token: string | null;
+  client_task_id: string;
   next_attempt_at: Date;
   finished_at: Date | null;
 }

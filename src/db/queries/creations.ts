@@ -14,6 +14,8 @@ export interface CreationRow {
   credits: number;
   created_at: string;
   start_img_path: string | null;
+  /** The end frame's storage key, where one was given (never served by URL, like the start image). */
+  end_img_path: string | null;
   additional_params: Record<string, unknown> | null;
   status: string;
   result_url: string | null;
@@ -27,7 +29,7 @@ type Raw = Omit<CreationRow, 'created_at' | 'updated_at' | 'cfg'> & { created_at
 
 const SELECT = `
   select d.id, d.user_id, d.task_type, d.model, d.high_quality, d.prompt, d.negative_prompt, d.cfg, d.credits,
-         d.created_at, d.start_img_path, d.additional_params,
+         d.created_at, d.start_img_path, d.end_img_path, d.additional_params,
          s.status, s.result_url, s.thumbnail_url, s.error_message, s.refunded, s.updated_at
     from video_generation_task_definitions d
     join video_generation_task_statuses s on s.task_id = d.id`;
@@ -59,14 +61,16 @@ export async function findCreation(db: Queryable, userId: string, taskId: number
 export interface LatestVideoRow {
   id: number;
   videoUrl: string;
+  /** The original's front end shows it when present. */
+  thumbnailUrl: string | null;
   created_at: string;
   title: string;
 }
 
 /** The newest completed videos across all users: only public fields. */
 export async function listLatestVideos(db: Queryable, limit: number): Promise<LatestVideoRow[]> {
-  const { rows } = await db.query<{ id: number; video_url: string; created_at: Date; title: string | null }>(
-    `select d.id, s.result_url as video_url, s.finished_at as created_at, d.prompt as title
+  const { rows } = await db.query<{ id: number; video_url: string; thumbnail_url: string | null; created_at: Date; title: string | null }>(
+    `select d.id, s.result_url as video_url, s.thumbnail_url, s.finished_at as created_at, d.prompt as title
        from video_generation_task_statuses s
        join video_generation_task_definitions d on d.id = s.task_id
       where s.status = 'completed' and s.result_url is not null and s.finished_at is not null
@@ -74,5 +78,5 @@ export async function listLatestVideos(db: Queryable, limit: number): Promise<La
       limit $1`,
     [limit],
   );
-  return rows.map((r) => ({ id: r.id, videoUrl: r.video_url, created_at: iso(r.created_at), title: r.title ?? '' }));
+  return rows.map((r) => ({ id: r.id, videoUrl: r.video_url, thumbnailUrl: r.thumbnail_url, created_at: iso(r.created_at), title: r.title ?? '' }));
 }

@@ -1,25 +1,40 @@
 import type { Queryable } from '../db.js';
 import { iso } from './values.js';
 
+/** The whole credit row, as the original's fetch-credit answered it (its front end reads id, level and last_purchase_date). */
 export interface CreditsRow {
+  id: number;
   user_id: string;
   credits_balance: number;
   total_credits_purchased: number;
   total_credits_used: number;
   level: string;
+  last_purchase_date: string | null;
   created_at: string;
   updated_at: string;
 }
 
-type RawCredits = Omit<CreditsRow, 'created_at' | 'updated_at'> & { created_at: Date; updated_at: Date };
+type RawCredits = Omit<CreditsRow, 'id' | 'last_purchase_date' | 'created_at' | 'updated_at'> & {
+  id: number | string;
+  last_purchase_date: Date | null;
+  created_at: Date;
+  updated_at: Date;
+};
 
-const toCredits = (r: RawCredits): CreditsRow => ({ ...r, created_at: iso(r.created_at), updated_at: iso(r.updated_at) });
+const CREDIT_COLUMNS = 'id, user_id, credits_balance, total_credits_purchased, total_credits_used, level, last_purchase_date, created_at, updated_at';
+
+const toCredits = (r: RawCredits): CreditsRow => ({
+  ...r,
+  id: Number(r.id),
+  last_purchase_date: r.last_purchase_date && iso(r.last_purchase_date),
+  created_at: iso(r.created_at),
+  updated_at: iso(r.updated_at),
+});
 
 /** The user's credit account (RLS shows a user only their own). */
 export async function findCredits(db: Queryable, userId: string): Promise<CreditsRow | undefined> {
   const { rows } = await db.query<RawCredits>(
-    `select user_id, credits_balance, total_credits_purchased, total_credits_used, level, created_at, updated_at
-       from user_credits where user_id = $1`,
+    `select ${CREDIT_COLUMNS} from user_credits where user_id = $1`,
     [userId],
   );
   return rows[0] && toCredits(rows[0]);
@@ -53,7 +68,7 @@ export async function setCreditBalance(db: Queryable, input: { userId: string; b
        total_credits_purchased = excluded.total_credits_purchased + user_credits.total_credits_purchased,
        last_purchase_date = now(),
        updated_at = now()
-     returning user_id, credits_balance, total_credits_purchased, total_credits_used, level, created_at, updated_at`,
+     returning ${CREDIT_COLUMNS}`,
     [input.userId, input.balance, input.level ?? null],
   );
   const delta = input.balance - (before[0]?.credits_balance ?? 0);

@@ -6,6 +6,8 @@ export interface DeletedTaskFiles {
   taskId: number;
   userId: string | null;
   startImagePath: string | null;
+  /** The end frame's storage key (migration 0016), where the task had one. */
+  endImagePath: string | null;
   /** The random keys an archive copy claimed for it; null when no copy under random keys ever began. */
   fileKeys: TaskFileKeys | null;
 }
@@ -16,9 +18,10 @@ export interface DeletedTaskFiles {
  */
 export async function listDeletedTaskFiles(db: Queryable, input: { ageMs: number; limit: number }): Promise<DeletedTaskFiles[]> {
   const { rows } = await db.query<{
-    task_id: number | string; user_id: string | null; start_img_path: string | null; video_key: string | null; thumbnail_key: string | null;
+    task_id: number | string; user_id: string | null; start_img_path: string | null; end_img_path: string | null;
+    video_key: string | null; thumbnail_key: string | null;
   }>(
-    `select q.task_id, q.user_id, q.start_img_path, k.video_key, k.thumbnail_key
+    `select q.task_id, q.user_id, q.start_img_path, q.end_img_path, k.video_key, k.thumbnail_key
        from deleted_task_files q left join task_file_keys k on k.task_id = q.task_id
       where q.deleted_at <= now() - make_interval(secs => $1::double precision / 1000) order by q.deleted_at limit $2`,
     [input.ageMs, input.limit],
@@ -27,6 +30,7 @@ export async function listDeletedTaskFiles(db: Queryable, input: { ageMs: number
     taskId: Number(r.task_id),
     userId: r.user_id,
     startImagePath: r.start_img_path,
+    endImagePath: r.end_img_path,
     fileKeys: r.video_key === null || r.thumbnail_key === null ? null : { video: r.video_key, thumbnail: r.thumbnail_key },
   }));
 }

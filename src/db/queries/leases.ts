@@ -26,6 +26,8 @@ export const syncLeaseSchema = z.object({
   sync_attempts: z.number(),
   timeout_checked: z.boolean(),
   callback_token: z.string().nullable(),
+  /** Our id for the task at the provider (migration 0016). */
+  client_task_id: z.string(),
   created_at: ts,
   user_id: z.string().nullable(),
   task_type: z.string(),
@@ -36,16 +38,18 @@ export const syncLeaseSchema = z.object({
   camera_type: z.string().nullable(),
   camera_value: z.string().nullable(),
   start_img_path: z.string().nullable(),
-  additional_params: z.record(z.string(), z.unknown()).nullable(),
+  end_img_path: z.string().nullable(),
+  /** The catalog product; 'unknown' for a task of the original system that named none we sell. */
+  product_id: z.string(),
   high_quality: z.boolean(),
   /** What the ledger says the task was charged; null when it never was. */
   charged_credits: num.nullable(),
 });
 export type SyncLease = z.output<typeof syncLeaseSchema>;
 
-const SYNC_COLUMNS = `s.task_id, s.status, s.external_task_id, s.provider, s.sync_attempts, s.timeout_checked, s.callback_token,
+const SYNC_COLUMNS = `s.task_id, s.status, s.external_task_id, s.provider, s.sync_attempts, s.timeout_checked, s.callback_token, s.client_task_id,
   d.created_at, d.user_id, d.task_type, d.prompt, d.negative_prompt, d.cfg, d.aspect_ratio, d.camera_type, d.camera_value,
-  d.start_img_path, d.additional_params, d.high_quality,
+  d.start_img_path, d.end_img_path, d.product_id, d.high_quality,
   (select -l.delta from credit_ledger l where l.task_id = s.task_id and l.reason = 'generation') as charged_credits`;
 
 /** Leases up to `limit` unfinished tasks whose next check is due and whose lease (if any) has expired. */
@@ -55,6 +59,8 @@ export async function leaseDueSyncTasks(db: Queryable, request: LeaseRequest): P
        select id from video_generation_task_statuses
         where status in ('pending', 'processing') and next_attempt_at <= $1
           and (locked_until is null or locked_until < $1)
+          -- Not a task the original system wrote and we have not adopted (migration 0015).
+          and exists (select 1 from video_generation_task_definitions d where d.id = task_id and d.product_id is not null)
         order by next_attempt_at
         limit $4
         for update skip locked)

@@ -5,7 +5,9 @@ import { sqlState } from './values.js';
 
 export interface NewTask {
   userId: string;
-  taskType: 'text2video' | 'image2video';
+  productId: string;
+  /** As the original wrote it: 'video' or 'i2v'. */
+  taskType: string;
   prompt: string;
   negativePrompt: string;
   cfg: number;
@@ -15,6 +17,8 @@ export interface NewTask {
   highQuality: boolean;
   credits: number;
   startImagePath: string | null;
+  /** The end frame's storage key (Kling's image_tail), for products that take one. */
+  endImagePath: string | null;
   additionalParams: Record<string, unknown>;
   provider: ProviderName;
   callbackToken: string;
@@ -24,7 +28,8 @@ export interface NewTask {
 }
 
 export type ChargedTask =
-  | { kind: 'created'; taskId: number; statusId: number }
+  /** `clientTaskId`: our id for the task at the provider (Kling's external_task_id), random per task (migration 0016). */
+  | { kind: 'created'; taskId: number; statusId: number; clientTaskId: string }
   /** The key's first request; `taskId` is null while that request has not committed its task. */
   | { kind: 'replay'; taskId: number | null; requestHash: string };
 
@@ -33,25 +38,29 @@ const INSUFFICIENT_CREDITS = 'SV402';
 
 /**
  * Claims the Idempotency-Key, inserts the task (the contract's columns), charges it (never below zero) and inserts
- * its pending status, in one statement (create_charged_task, migration 0010) run as the service role for a user
- * our server has authenticated: no user role may call it, since it takes the price from its caller.
+ * its pending status, in one statement (create_charged_task, migrations 0010 and 0015) run as the service role for a user
+ * our server has authenticated: no user role may call it, since it takes the price from its caller. The same
+ * statement records the end frame and reads the task's client id (record_task_extras, migration 0016).
  * Short of credits, nothing is written and the balance is returned.
  */
 export async function createChargedTask(db: Queryable, task: NewTask): Promise<ChargedTask | { kind: 'insufficient'; balance: number }> {
   try {
-    const { rows } = await db.query<{ outcome: 'created' | 'replay'; task_id: number | null; status_id: number | null; request_hash: string | null }>(
-      `select outcome, task_id, status_id, request_hash
-         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
+    const { rows } = await db.query<{
+      outcome: 'created' | 'replay'; task_id: number | null; status_id: number | null; request_hash: string | null; client_task_id: string | null;
+    }>(
+      `select c.outcome, c.task_id, c.status_id, c.request_hash,
+              case when c.outcome = 'created' then record_task_extras(c.task_id, $20) end as client_task_id
+         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) c`,
       [
-        task.userId, task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
+        task.userId, task.productId, task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
         task.cameraValue === null ? null : String(task.cameraValue), task.cfg, task.highQuality, task.credits,
         JSON.stringify(task.additionalParams), task.provider, task.callbackToken, task.submitGraceMs,
-        task.idempotency?.key ?? null, task.idempotency?.requestHash ?? null, IDEMPOTENCY_TTL_HOURS,
+        task.idempotency?.key ?? null, task.idempotency?.requestHash ?? null, IDEMPOTENCY_TTL_HOURS, task.endImagePath,
       ],
     );
     const row = rows[0]!;
     if (row.outcome === 'replay') return { kind: 'replay', taskId: row.task_id, requestHash: row.request_hash! };
-    return { kind: 'created', taskId: row.task_id!, statusId: row.status_id! };
+    return { kind: 'created', taskId: row.task_id!, statusId: row.status_id!, clientTaskId: row.client_task_id! };
   } catch (error) {
     if (sqlState(error) !== INSUFFICIENT_CREDITS) throw error;
     return { kind: 'insufficient', balance: Number((error as { detail?: string }).detail ?? 0) };

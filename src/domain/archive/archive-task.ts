@@ -1,6 +1,6 @@
 import { recordArchived, recordArchiveFailure } from '../../db/queries/archive.js';
 import type { ArchiveLease } from '../../db/queries/leases.js';
-import { claimTaskFileKeys } from '../../db/queries/task-file-keys.js';
+import { claimTaskFileKeys, type TaskFileKeys } from '../../db/queries/task-file-keys.js';
 import { asService } from '../../db/scope.js';
 import { StorageError } from '../../storage/object-storage.js';
 import { ARCHIVE_BACKOFF, backoffDelayMs } from '../sync/backoff.js';
@@ -10,6 +10,9 @@ import { hasFfmpeg, makeThumbnail } from './thumbnail.js';
 
 /** Copies tried before a task is left with r2_status 'failed' for the operator (about 2 weeks of retries). */
 export const MAX_ARCHIVE_ATTEMPTS = 12;
+
+/** What copying files into storage needs: no database, so the smoke command copies the same way. */
+export type CopyDeps = Pick<ArchiveDeps, 'storage' | 'policy' | 'maxBytes' | 'timeoutMs'>;
 
 /**
  * Copies one leased task's video and thumbnail from the provider into our storage, streamed with a size cap, then
@@ -22,18 +25,33 @@ export async function archiveLeasedTask(deps: ArchiveDeps, lease: ArchiveLease, 
     // Claimed before any byte is stored: a deletion's removal pass then knows every key that may hold a file.
     const keys = await asService(deps.db, (tx) => claimTaskFileKeys(tx, { taskId, candidate: newArchiveKeys() }));
     if (!keys) return { taskId, success: false, error: 'The task was deleted' };
-    await copy(deps, lease.provider_result_url, keys.video, 'video/mp4');
-    const thumbnailStored = lease.provider_thumbnail_url
-      ? (await copy(deps, lease.provider_thumbnail_url, keys.thumbnail, 'image/jpeg'), true)
-      : (await hasFfmpeg()) && (await makeThumbnail(deps.storage, keys.video, keys.thumbnail));
-    const resultUrl = deps.storage.publicUrl(keys.video);
-    const thumbnailUrl = thumbnailStored ? deps.storage.publicUrl(keys.thumbnail) : null;
+    const { resultUrl, thumbnailUrl } = await storeResultFiles(
+      deps,
+      { videoUrl: lease.provider_result_url, thumbnailUrl: lease.provider_thumbnail_url },
+      keys,
+    );
     const recorded = await asService(deps.db, (tx) => recordArchived(tx, { taskId, owner, resultUrl, thumbnailUrl }));
     if (!recorded) return { taskId, success: false, error: 'The archive lease was taken over by another instance' };
     return { taskId, success: true, r2VideoUrl: resultUrl, ...(thumbnailUrl ? { r2ThumbnailUrl: thumbnailUrl } : {}) };
   } catch (error) {
     return recordFailure(deps, lease, owner, error);
   }
+}
+
+/**
+ * Copies a finished task's video, and its thumbnail (or, without one, a frame ffmpeg takes from the video) into
+ * storage under `keys`; resolves their public addresses. Throws DownloadError or StorageError (see describe).
+ */
+export async function storeResultFiles(
+  deps: CopyDeps,
+  urls: { videoUrl: string; thumbnailUrl: string | null },
+  keys: TaskFileKeys,
+): Promise<{ resultUrl: string; thumbnailUrl: string | null }> {
+  await copy(deps, urls.videoUrl, keys.video, 'video/mp4');
+  const thumbnailStored = urls.thumbnailUrl
+    ? (await copy(deps, urls.thumbnailUrl, keys.thumbnail, 'image/jpeg'), true)
+    : (await hasFfmpeg()) && (await makeThumbnail(deps.storage, keys.video, keys.thumbnail));
+  return { resultUrl: deps.storage.publicUrl(keys.video), thumbnailUrl: thumbnailStored ? deps.storage.publicUrl(keys.thumbnail) : null };
 }
 
 async function recordFailure(deps: ArchiveDeps, lease: ArchiveLease, owner: string, error: unknown): Promise<ArchiveResult> {
@@ -49,7 +67,7 @@ async function recordFailure(deps: ArchiveDeps, lease: ArchiveLease, owner: stri
 }
 
 /** Streams one file from the provider into storage: never whole in memory, at most `maxBytes`. */
-async function copy(deps: ArchiveDeps, url: string, key: string, contentType: string): Promise<void> {
+async function copy(deps: CopyDeps, url: string, key: string, contentType: string): Promise<void> {
   const response = await safeGet(url, { policy: deps.policy, timeoutMs: deps.timeoutMs });
   if (response.contentLength !== undefined && response.contentLength > deps.maxBytes) {
     response.body.destroy();

@@ -27,5 +27,6 @@ function listFileKeys(task: DeletedTaskFiles): string[] {
     `${legacy}-thumbnail.jpg`,
     ...(task.fileKeys ? [task.fileKeys.video, task.fileKeys.thumbnail] : []),
     ...(task.startImagePath ? [task.startImagePath] : []),
+    ...(task.endImagePath ? [task.endImagePath] : []),
   ];
 }

@@ -6,9 +6,12 @@ import { failAndRefundTask } from '../../db/queries/refunds.js';
 import { createChargedTask, findTaskSubmission, markSubmitted, type ChargedTask, type TaskSubmission } from '../../db/queries/tasks.js';
 import { asService, asServiceStatements } from '../../db/scope.js';
 import { AppError, errors } from '../../errors.js';
+import { providerEndpoint, type ProviderBaseUrls } from '../../providers/endpoints.js';
 import { ProviderError, type VideoProviders } from '../../providers/video-provider.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { Product } from '../catalog.js';
+import { isOperatorProblem, OPERATOR_PROBLEM_REASON } from '../provider-failure.js';
+import { TASK_TYPE_OF_KIND } from '../sync/task-ref.js';
 import { hashGenerationRequest, type GenerationInput } from './request.js';
 import { providerFor, submitToProvider } from './submit.js';
 
@@ -22,6 +25,8 @@ export interface GenerationDeps {
   publicUrl?: string;
   /** How soon after submission the first status check is due. */
   firstPollDelayMs: number;
+  /** The providers' configured base URLs, for the endpoint each task records. */
+  providerBaseUrls: ProviderBaseUrls;
 }
 
 /** How long the sync pass leaves a fresh pending task to the request that is submitting it. */
@@ -50,22 +55,22 @@ export async function createGenerationTask(
 ): Promise<CreatedTask> {
   providerFor(deps.providers, product.provider);
   const requestHash = hashGenerationRequest(product.id, input);
-  const imageKey = input.image ? await storeStartImage(deps.storage, input.image) : null;
+  const { imageKey, endImageKey } = await storeUploads(deps, input);
   const callbackToken = randomBytes(24).toString('base64url');
 
   let outcome: ChargedTask;
   try {
     outcome = await asServiceStatements(deps.db, (q) =>
-      recordChargedTask(q, user.id, product, input, { imageKey, callbackToken, idempotencyKey, requestHash }),
+      recordChargedTask(q, user.id, product, input, { imageKey, endImageKey, callbackToken, idempotencyKey, requestHash, baseUrls: deps.providerBaseUrls }),
     );
   } catch (error) {
     // A refused request stores nothing.
-    if (imageKey) await deps.storage.delete(imageKey).catch((e: unknown) => deps.logger.warn({ err: e, imageKey }, 'could not remove refused upload'));
+    await removeUploads(deps, [imageKey, endImageKey]);
     throw error;
   }
 
   if (outcome.kind === 'replay') {
-    if (imageKey) await deps.storage.delete(imageKey).catch(() => undefined);
+    await removeUploads(deps, [imageKey, endImageKey]);
     if (outcome.requestHash !== requestHash) throw errors.idempotencyMismatch();
     if (outcome.taskId === null) throw errors.idempotencyInProgress();
     const first = await readSubmission(deps.db, outcome.taskId);
@@ -74,16 +79,17 @@ export async function createGenerationTask(
     return first;
   }
 
-  const { taskId, statusId } = outcome;
+  const { taskId, statusId, clientTaskId } = outcome;
   try {
-    const { externalTaskId } = await submitToProvider(deps, { taskId, product, input, imageKey, callbackToken });
+    const { externalTaskId } = await submitToProvider(deps, { product, input, clientTaskId, callbackToken });
     const nextPollAt = new Date(deps.clock.now().getTime() + deps.firstPollDelayMs);
     const recorded = await asServiceStatements(deps.db, (q) => markSubmitted(q, { taskId, externalTaskId, nextPollAt }));
     // Otherwise a provider callback got there first: read what it recorded.
     if (recorded) return { taskId, statusId, userId: user.id, status: 'pending', externalTaskId, errorMessage: null, refunded: false };
   } catch (error) {
     if (!(error instanceof ProviderError)) throw error;
-    deps.logger.warn({ taskId, provider: product.provider, kind: error.kind, err: error }, 'provider refused task; refunding');
+    const log = isOperatorProblem(error) ? deps.logger.error : deps.logger.warn;
+    log.call(deps.logger, { taskId, provider: product.provider, kind: error.kind, err: error }, 'provider refused task; refunding');
     await asService(deps.db, (tx) => failAndRefundTask(tx, taskId, providerFailureMessage(error)));
   }
   return readSubmission(deps.db, taskId);
@@ -98,11 +104,15 @@ async function recordChargedTask(
   userId: string,
   product: Product,
   input: GenerationInput,
-  request: { imageKey: string | null; callbackToken: string; idempotencyKey: string | undefined; requestHash: string },
+  request: {
+    imageKey: string | null; endImageKey: string | null; callbackToken: string; idempotencyKey: string | undefined; requestHash: string;
+    baseUrls: ProviderBaseUrls;
+  },
 ): Promise<ChargedTask> {
   const outcome = await createChargedTask(q, {
     userId,
-    taskType: product.kind === 't2v' ? 'text2video' : 'image2video',
+    productId: product.id,
+    taskType: TASK_TYPE_OF_KIND[product.kind],
     prompt: input.prompt,
     negativePrompt: input.negativePrompt,
     cfg: input.cfg,
@@ -112,13 +122,9 @@ async function recordChargedTask(
     highQuality: product.highQuality,
     credits: product.credits,
     startImagePath: request.imageKey,
-    additionalParams: {
-      duration: `${product.durationSeconds}s`,
-      product: product.id,
-      provider: product.provider,
-      api_endpoint: product.path,
-      provider_model: product.model,
-    },
+    endImagePath: request.endImageKey,
+    // The original's keys, which its clients read; the product and provider have columns of their own.
+    additionalParams: { duration: `${product.durationSeconds}s`, api_endpoint: providerEndpoint(request.baseUrls, product) },
     provider: product.provider,
     callbackToken: request.callbackToken,
     submitGraceMs: SUBMIT_GRACE_MS,
@@ -136,7 +142,27 @@ async function readSubmission(db: Db, taskId: number): Promise<CreatedTask> {
   return submission;
 }
 
-async function storeStartImage(storage: ObjectStorage, image: NonNullable<GenerationInput['image']>): Promise<string> {
+/** Stores the start image and the end frame, where given; if the second cannot be stored, neither stays. */
+async function storeUploads(
+  deps: Pick<GenerationDeps, 'storage' | 'logger'>,
+  input: GenerationInput,
+): Promise<{ imageKey: string | null; endImageKey: string | null }> {
+  const imageKey = input.image ? await storeImage(deps.storage, input.image) : null;
+  try {
+    return { imageKey, endImageKey: input.endImage ? await storeImage(deps.storage, input.endImage) : null };
+  } catch (error) {
+    await removeUploads(deps, [imageKey]);
+    throw error;
+  }
+}
+
+async function removeUploads(deps: Pick<GenerationDeps, 'storage' | 'logger'>, keys: ReadonlyArray<string | null>): Promise<void> {
+  for (const key of keys) {
+    if (key) await deps.storage.delete(key).catch((e: unknown) => deps.logger.warn({ err: e, key }, 'could not remove refused upload'));
+  }
+}
+
+async function storeImage(storage: ObjectStorage, image: NonNullable<GenerationInput['image']>): Promise<string> {
   const extension = image.info.contentType === 'image/png' ? 'png' : 'jpg';
   // Never served by URL (only archived results are); no owner in the name all the same.
   const key = `uploads/${randomUUID()}.${extension}`;
@@ -146,7 +172,7 @@ async function storeStartImage(storage: ObjectStorage, image: NonNullable<Genera
 
 function providerFailureMessage(error: ProviderError): string {
   if (error.kind === 'rejected') return `Provider refused the task: ${error.message}`;
-  if (error.kind === 'unauthorized') return 'Provider refused our credentials; the operator has been alerted';
+  if (isOperatorProblem(error)) return OPERATOR_PROBLEM_REASON;
   return `Provider unavailable: ${error.message}`;
 }
 

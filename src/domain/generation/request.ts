@@ -10,6 +10,8 @@ export interface GenerationInput {
   aspectRatio: AspectRatio;
   camera?: { type: CameraType; value: number };
   image?: { bytes: Buffer; info: ImageInfo };
+  /** The end frame, on products that take one (Product.takesEndImage). */
+  endImage?: { bytes: Buffer; info: ImageInfo };
 }
 
 /** Identifies a request's content, so an Idempotency-Key reused for a different request is refused. */
@@ -17,5 +19,7 @@ export function hashGenerationRequest(productId: string, input: GenerationInput)
   const hash = createHash('sha256');
   hash.update(JSON.stringify([productId, input.prompt, input.negativePrompt, input.cfg, input.aspectRatio, input.camera ?? null]));
   if (input.image) hash.update(input.image.bytes);
+  // Marked, so that an end frame does not hash like more bytes of the start image.
+  if (input.endImage) hash.update(`end-image:${input.endImage.bytes.length}:`).update(input.endImage.bytes);
   return hash.digest('hex');
 }

@@ -1,13 +1,8 @@
 import { errors } from '../../errors.js';
 import type { ProviderName, VideoProvider, VideoProviders } from '../../providers/video-provider.js';
-import type { Product } from '../catalog.js';
+import { modelFor, type Product } from '../catalog.js';
 import type { GenerationInput } from './request.js';
 import type { GenerationDeps } from './create-task.js';
-
-/** Our id for a task at the provider: lets a resubmission after a lost reply be recognised (Kling's external_task_id). */
-export function clientTaskId(taskId: number): string {
-  return `sv-${taskId}`;
-}
 
 export function callbackUrl(publicUrl: string | undefined, product: Pick<Product, 'provider'>, token: string | null): string | undefined {
   if (!publicUrl || !token) return undefined;
@@ -22,24 +17,29 @@ export function providerFor(providers: VideoProviders, name: ProviderName): Vide
   return provider;
 }
 
-/** One call to the provider for a recorded task. Throws ProviderError, or provider_unavailable (see providerFor). */
+/**
+ * One call to the provider for a recorded task. `clientTaskId` is the task's own id at the provider (its status row's
+ * client_task_id): a resubmission after a lost reply is recognised by it. Throws ProviderError, or
+ * provider_unavailable (see providerFor).
+ */
 export async function submitToProvider(
   deps: Pick<GenerationDeps, 'providers' | 'publicUrl'>,
-  task: { taskId: number; product: Product; input: GenerationInput; imageKey: string | null; callbackToken?: string | null },
+  task: { product: Product; input: GenerationInput; clientTaskId: string; callbackToken?: string | null },
 ): Promise<{ externalTaskId: string }> {
   const { product, input } = task;
   return providerFor(deps.providers, product.provider).submit({
     kind: product.kind,
     durationSeconds: product.durationSeconds,
     highQuality: product.highQuality,
-    model: product.model,
+    model: modelFor(product, input),
     prompt: input.prompt,
     negativePrompt: input.negativePrompt,
     cfg: input.cfg,
     aspectRatio: input.aspectRatio,
     camera: input.camera,
     image: input.image && { bytes: input.image.bytes, contentType: input.image.info.contentType },
-    clientTaskId: clientTaskId(task.taskId),
+    endImage: input.endImage && { bytes: input.endImage.bytes, contentType: input.endImage.info.contentType },
+    clientTaskId: task.clientTaskId,
     callbackUrl: callbackUrl(deps.publicUrl, product, task.callbackToken ?? null),
   });
 }

@@ -3,6 +3,7 @@ import type { SyncLease } from '../../db/queries/leases.js';
 import { claimForFailure, recordCompleted, recordProcessing, recordRetry } from '../../db/queries/sync.js';
 import { asService, asServiceStatements } from '../../db/scope.js';
 import type { ProviderError, ProviderStatus } from '../../providers/video-provider.js';
+import { isOperatorProblem } from '../provider-failure.js';
 import { backoffDelayMs, SYNC_BACKOFF } from './backoff.js';
 import { resultUrlProblem } from './result-url.js';
 import type { SyncDeps, SyncResult } from './sync-deps.js';
@@ -102,13 +103,13 @@ export async function failTask(
 
 /**
  * Any provider error while polling is retried with backoff: a 429's Retry-After is honoured, and our own timeout
- * bounds the whole thing. An `unauthorized` is our credentials, not the task's fault: it is retried too, and logged
- * at error level for the operator.
+ * bounds the whole thing. An `unauthorized` or `account` error is our credentials or account, not the task's fault:
+ * it is retried too (the task may still finish), and logged at error level for the operator.
  */
 export async function retryLater(deps: SyncDeps, lease: SyncLease, owner: string, error: ProviderError): Promise<SyncResult> {
   const delay = backoffDelayMs(lease.sync_attempts, { ...SYNC_BACKOFF, retryAfterMs: error.details.retryAfterMs, random: deps.random });
   const nextAttemptAt = new Date(deps.clock.now().getTime() + delay);
-  const log = error.kind === 'unauthorized' ? deps.logger.error : deps.logger.warn;
+  const log = isOperatorProblem(error) ? deps.logger.error : deps.logger.warn;
   log.call(deps.logger, { taskId: lease.task_id, kind: error.kind, err: error, retryInMs: delay }, 'provider call failed; will retry');
   await asServiceStatements(deps.db, (q) => recordRetry(q, { taskId: lease.task_id, owner, nextAttemptAt }), RELEARNABLE);
   return { taskId: lease.task_id, success: false, newStatus: lease.status, error: error.message };

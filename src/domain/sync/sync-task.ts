@@ -6,7 +6,7 @@ import { pollDelayMs } from './backoff.js';
 import { failTask, recordProviderStatus, retryLater } from './record-status.js';
 import { recoverUnsubmitted } from './recover.js';
 import type { SyncDeps, SyncResult } from './sync-deps.js';
-import { kindOfTaskType, providerOfLease } from './task-ref.js';
+import { kindOfTaskType } from './task-ref.js';
 
 export const TIMEOUT_REASON = 'The provider did not finish the video in time; your credits have been refunded';
 export const SWITCHED_OFF_REASON = 'The provider of this task is no longer available on this service; your credits have been refunded';
@@ -22,9 +22,10 @@ export const SWITCHED_OFF_RECHECK_MS = 10 * 60_000;
  */
 export async function syncLeasedTask(deps: SyncDeps, lease: SyncLease, owner: string): Promise<SyncResult> {
   const target = { taskId: lease.task_id, owner };
-  const provider = providerOfLease(lease);
+  const provider = lease.provider;
   if (!provider) {
-    const failed = await failTask(deps, target, 'The task has no known provider and cannot be followed', false);
+    // An adopted task of the original system whose provider its row does not name: what it was charged goes back.
+    const failed = await failTask(deps, target, 'The task has no known provider and cannot be followed', true);
     return { taskId: lease.task_id, success: failed, newStatus: 'failed' };
   }
   const adapter = deps.providers[provider];

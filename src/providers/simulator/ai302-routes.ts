@@ -6,8 +6,10 @@ import { createTask, mediaUrls, phaseOf, SIMULATED_FAILURE_REASON, type SimConte
 const STATUS: Readonly<Record<SimPhase, number>> = { submitted: 5, processing: 10, succeeded: 99, failed: 50 };
 
 /**
- * 302's gateway error body. 10001/unauthorized is documented; the other err_codes are this simulator's own
- * choice, since 302 does not publish them for `/klingai/*`.
+ * 302's gateway error body, with its negative `err_code`s as 302's own tools list them (docs/providers.md, "302.ai"):
+ * -10001 missing or invalid key, -10004 insufficient balance, -10008 no available model (HTTP 503), -10009 function
+ * not supported, -10010 resource not found, -10011 invalid request. The HTTP status beside each code other than
+ * -10008, and the `type` strings, are the simulator's guesses: 302 publishes neither.
  */
 export function ai302Error(status: number, errCode: number, message: string, type: string, headers?: Record<string, string>): SimReply {
   return reply(status, { error: { err_code: errCode, message, message_cn: message, message_jp: message, type } }, headers);
@@ -70,14 +72,14 @@ export function renderAi302Task(context: SimContext, task: SimTask): Record<stri
 
 async function create(context: SimContext, request: SimRequest, model: string): Promise<SimReply> {
   const kind = kindOf(model);
-  if (!kind) return ai302Error(404, 10004, `Unknown model path: ${model}`, 'not_found');
+  if (!kind) return ai302Error(404, -10010, `Unknown model path: ${model}`, 'not_found');
   const fields = (await readFormBody(request)) ?? readJsonBody(request);
-  if (fields === undefined) return ai302Error(400, 10003, 'Body must be multipart/form-data or JSON', 'invalid_request');
+  if (fields === undefined) return ai302Error(400, -10011, 'Body must be multipart/form-data or JSON', 'invalid_request');
   const parsed = createSchema.safeParse(fields);
-  if (!parsed.success) return ai302Error(400, 10003, describeIssue(parsed.error.issues), 'invalid_request');
+  if (!parsed.success) return ai302Error(400, -10011, describeIssue(parsed.error.issues), 'invalid_request');
   const body = parsed.data;
-  if (kind === 't2v' && !body.prompt) return ai302Error(400, 10003, 'prompt: is required for text-to-video', 'invalid_request');
-  if (kind === 'i2v' && !body.input_image) return ai302Error(400, 10003, 'input_image: is required for image-to-video', 'invalid_request');
+  if (kind === 't2v' && !body.prompt) return ai302Error(400, -10011, 'prompt: is required for text-to-video', 'invalid_request');
+  if (kind === 'i2v' && !body.input_image) return ai302Error(400, -10011, 'input_image: is required for image-to-video', 'invalid_request');
   const task = createTask(context, { provider: 'ai302', kind, model, callbackUrl: body.callback });
   context.onTouched(task);
   return reply(200, {
@@ -89,9 +91,12 @@ async function create(context: SimContext, request: SimRequest, model: string): 
   });
 }
 
-function fetchTask(context: SimContext, id: string): SimReply {
+/** 302's fetch takes an optional `geo` (`global` or `cn`) in the query; we accept either and refuse anything else. */
+function fetchTask(context: SimContext, request: SimRequest, id: string): SimReply {
+  const geo = request.query.get('geo');
+  if (geo !== null && geo !== 'global' && geo !== 'cn') return ai302Error(400, -10011, 'geo: must be global or cn', 'invalid_request');
   const task = context.tasks.get(id);
-  if (!task || task.provider !== 'ai302') return ai302Error(404, 10005, `Task ${id} not found`, 'not_found');
+  if (!task || task.provider !== 'ai302') return ai302Error(404, -10010, `Task ${id} not found`, 'not_found');
   context.onTouched(task);
   return reply(200, renderAi302Task(context, task));
 }
@@ -102,9 +107,9 @@ export async function routeAi302(context: SimContext, apiKey: string, request: S
   const createMatch = /^\/klingai\/([^/]+)$/.exec(request.path);
   if (!fetchMatch && !createMatch) return undefined;
   if (request.headers.authorization !== `Bearer ${apiKey}`) {
-    return ai302Error(401, 10001, 'Invalid API key or missing Authorization header', 'unauthorized');
+    return ai302Error(401, -10001, 'Invalid API key or missing Authorization header', 'unauthorized');
   }
-  if (fetchMatch?.[1] && request.method === 'GET') return fetchTask(context, decodeURIComponent(fetchMatch[1]));
+  if (fetchMatch?.[1] && request.method === 'GET') return fetchTask(context, request, decodeURIComponent(fetchMatch[1]));
   if (createMatch?.[1] && request.method === 'POST') return create(context, request, decodeURIComponent(createMatch[1]));
-  return ai302Error(405, 10006, `${request.method} not allowed on ${request.path}`, 'method_not_allowed');
+  return ai302Error(405, -10009, `${request.method} not allowed on ${request.path}`, 'method_not_allowed');
 }

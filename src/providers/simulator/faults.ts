@@ -6,13 +6,16 @@
  * What each fault does:
  * - `status429`: 429 in the provider's own error shape (302: `{error:{…}}`, Kling: code 1302), with `Retry-After`.
  *   Nothing is created.
- * - `status500`: 500 (302: `{error:{…}}`, Kling: code 5000). Nothing is created.
+ * - `status500`: 500 (302: err_code -1024, Kling: code 5000). Nothing is created.
+ * - `noCapacity` (queued only): 503, no model available right now (302: err_code -10008, Kling: code 5001). Transient.
+ * - `noBalance` (queued only): our account cannot pay (302: 403 with err_code -10004, Kling: 429 with code 1102).
+ *   Permanent until an operator tops it up.
  * - `reset`: the socket is destroyed before any reply. Nothing is created.
  * - `hang`: the request IS processed (a create makes a task) but the reply is held for `hangMs`, so a client with a
  *   shorter timeout sees a lost reply: the case `findByClientTaskId` exists for.
  * - `malformed`: the request IS processed, and the reply is a 200 with truncated JSON.
  */
-export type FaultKind = 'status429' | 'status500' | 'hang' | 'malformed' | 'reset';
+export type FaultKind = 'status429' | 'status500' | 'noCapacity' | 'noBalance' | 'hang' | 'malformed' | 'reset';
 
 export interface FaultSettings {
   status429Rate: number;

@@ -4,10 +4,11 @@ import { createFaults, type FaultControls, type FaultKind } from './faults.js';
 import { klingError, renderKlingTask, routeKling } from './kling-routes.js';
 import { loadMedia, serveMedia } from './media.js';
 import { readFormBody, readJsonBody, type RecordedRequest, type SimReply, type SimRequest } from './messages.js';
-import { phaseOf, type SimContext, type SimTask } from './tasks.js';
+import { phaseOf, type Ai302TaskIdForm, type SimContext, type SimTask } from './tasks.js';
 
 export type { FaultControls, FaultKind, FaultSettings } from './faults.js';
 export type { RecordedRequest } from './messages.js';
+export type { Ai302TaskIdForm } from './tasks.js';
 
 /** How to start the simulator. Keys are what the adapters must present; `now` and `random` are for tests. */
 export interface SimulatorOptions {
@@ -18,6 +19,8 @@ export interface SimulatorOptions {
   delayMs: number;
   /** Probability in [0,1] that a task ends failed. */
   failureRate: number;
+  /** How 302 task ids look (see Ai302TaskIdForm); `digits` unless set. */
+  ai302TaskIds?: Ai302TaskIdForm;
   ai302ApiKey: string;
   klingAccessKey: string;
   klingSecretKey: string;
@@ -66,13 +69,24 @@ function write(res: ServerResponse, simReply: SimReply): void {
   res.writeHead(simReply.status, { 'content-type': 'application/json', ...simReply.headers }).end(text);
 }
 
-/** The provider-shaped reply for a 429 or 500 fault. */
-function faultReply(fault: 'status429' | 'status500', isKling: boolean, retryAfterSeconds: number): SimReply {
+type ErrorFault = Exclude<FaultKind, 'hang' | 'malformed' | 'reset'>;
+
+/**
+ * The provider-shaped reply for an error fault (see FaultKind). 302 documents no rate-limit code: its 429 carries
+ * -10429, the simulator's own, so the adapter must classify it by HTTP status, as it must any code 302 adds.
+ */
+function faultReply(fault: ErrorFault, isKling: boolean, retryAfterSeconds: number): SimReply {
   const retry = { 'retry-after': String(retryAfterSeconds) };
-  if (fault === 'status429') {
-    return isKling ? klingError(429, 1302, 'requests too fast', retry) : ai302Error(429, 10008, 'Too many requests', 'rate_limit', retry);
+  switch (fault) {
+    case 'status429':
+      return isKling ? klingError(429, 1302, 'requests too fast', retry) : ai302Error(429, -10429, 'Too many requests', 'rate_limit', retry);
+    case 'status500':
+      return isKling ? klingError(500, 5000, 'internal error') : ai302Error(500, -1024, 'AI interface connection timeout, please try again later', 'server_error');
+    case 'noCapacity':
+      return isKling ? klingError(503, 5001, 'service temporarily unavailable') : ai302Error(503, -10008, 'No available models', 'service_unavailable');
+    case 'noBalance':
+      return isKling ? klingError(429, 1102, 'resource pack exhausted') : ai302Error(403, -10004, 'Insufficient account balance', 'insufficient_balance');
   }
-  return isKling ? klingError(500, 5000, 'internal error') : ai302Error(500, 10009, 'Internal server error', 'server_error');
 }
 
 /** Starts an HTTP server that speaks 302.ai's Kling proxy and Kling's official API on one port. */
@@ -112,6 +126,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     baseUrl: '',
     delayMs: options.delayMs,
     failureRate: options.failureRate,
+    ai302TaskIds: options.ai302TaskIds ?? 'digits',
+    ai302Issued: 0,
     now,
     random,
     tasks: new Map(),
@@ -139,7 +155,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       body: await readBody(req),
     };
     if (options.recordRequests !== false) {
-      requests.push({ method: request.method, path: request.path, headers: req.headers, body: await recordBody(request), at: now() });
+      const query = Object.fromEntries(url.searchParams);
+      requests.push({ method: request.method, path: request.path, query, headers: req.headers, body: await recordBody(request), at: now() });
     }
     const isKling = request.path.startsWith('/v1/');
     const fault = faults.next();
@@ -147,7 +164,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       req.socket.destroy();
       return;
     }
-    if (fault === 'status429' || fault === 'status500') {
+    if (fault === 'status429' || fault === 'status500' || fault === 'noCapacity' || fault === 'noBalance') {
       write(res, faultReply(fault, isKling, faults.settings().retryAfterSeconds));
       return;
     }

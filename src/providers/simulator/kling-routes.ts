@@ -2,6 +2,7 @@ import { errors, jwtVerify } from 'jose';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { TaskKind } from '../video-provider.js';
+import { capabilityProblem } from './kling-capabilities.js';
 import { describeIssue, readJsonBody, reply, type SimReply, type SimRequest } from './messages.js';
 import { createTask, mediaUrls, phaseOf, SIMULATED_FAILURE_REASON, type SimContext, type SimPhase, type SimTask } from './tasks.js';
 
@@ -47,6 +48,7 @@ const i2vSchema = z.object({
   ...commonFields,
   prompt: z.string().max(2500).optional(),
   image: base64Image,
+  image_tail: base64Image.optional(),
   aspect_ratio: z.undefined({ error: 'is not a field of image2video' }).optional(),
 });
 
@@ -89,7 +91,10 @@ function create(context: SimContext, request: SimRequest, kind: TaskKind): SimRe
   const parsed = (kind === 't2v' ? t2vSchema : i2vSchema).safeParse(json);
   if (!parsed.success) return klingError(400, 1201, describeIssue(parsed.error.issues));
   const body = parsed.data;
-  if (body.external_task_id !== undefined && findTask(context, kind, body.external_task_id)) {
+  const problem = capabilityProblem(kind, body);
+  if (problem) return klingError(400, 1201, problem);
+  // Unique per account, whichever kind of task holds it.
+  if (body.external_task_id !== undefined && findByExternalId(context, body.external_task_id)) {
     return klingError(400, 1201, 'external_task_id already exists');
   }
   const task = createTask(context, {
@@ -104,14 +109,24 @@ function create(context: SimContext, request: SimRequest, kind: TaskKind): SimRe
   return reply(200, { code: 0, message: 'SUCCEED', request_id: randomUUID(), data: { ...data, task_result: undefined } });
 }
 
-/** Looks a task up by Kling's id or by our `external_task_id`, in the path slot (the simulator's reading of §2.6). */
+/** A task by Kling's own id: the path slot of `GET /v1/videos/{kind}/{task_id}` names nothing else. */
 function findTask(context: SimContext, kind: TaskKind, id: string): SimTask | undefined {
-  const direct = context.tasks.get(id);
-  if (direct?.provider === 'kling' && direct.kind === kind) return direct;
+  const task = context.tasks.get(id);
+  return task?.provider === 'kling' && task.kind === kind ? task : undefined;
+}
+
+/** A task by the caller's `external_task_id`, of the given kind or (kind undefined) of any. */
+function findByExternalId(context: SimContext, externalTaskId: string, kind?: TaskKind): SimTask | undefined {
   for (const task of context.tasks.values()) {
-    if (task.provider === 'kling' && task.kind === kind && task.externalTaskId === id) return task;
+    if (task.provider === 'kling' && (kind === undefined || task.kind === kind) && task.externalTaskId === externalTaskId) return task;
   }
   return undefined;
+}
+
+function queryReply(context: SimContext, task: SimTask | undefined): SimReply {
+  if (!task) return klingError(404, 1203, 'task not found');
+  context.onTouched(task);
+  return reply(200, { code: 0, message: 'SUCCEED', request_id: randomUUID(), data: renderKlingTask(context, task) });
 }
 
 /** Routes `/v1/*`; undefined when the path is not Kling's. */
@@ -127,11 +142,11 @@ export async function routeKling(
   const kind = match?.[1] ? KIND_BY_PATH[match[1]] : undefined;
   if (!match || !kind) return klingError(404, 1202, `No such resource: ${request.path}`);
   if (request.method === 'POST' && !match[2]) return create(context, request, kind);
-  if (request.method === 'GET' && match[2]) {
-    const task = findTask(context, kind, decodeURIComponent(match[2]));
-    if (!task) return klingError(404, 1203, 'task not found');
-    context.onTouched(task);
-    return reply(200, { code: 0, message: 'SUCCEED', request_id: randomUUID(), data: renderKlingTask(context, task) });
-  }
+  if (request.method === 'GET' && match[2]) return queryReply(context, findTask(context, kind, decodeURIComponent(match[2])));
+  // By `external_task_id` as a query parameter of the collection path, the form public material documents best
+  // (docs/providers.md). Other forms seen in clients (`/{id}?external_task_id=true`) are not simulated: Kling's
+  // answer to them is unconfirmed, and the adapter must not depend on them.
+  const externalTaskId = request.query.get('external_task_id');
+  if (request.method === 'GET' && externalTaskId) return queryReply(context, findByExternalId(context, externalTaskId, kind));
   return klingError(404, 1202, `${request.method} not supported on ${request.path}`);
 }

@@ -28,6 +28,8 @@ const simulator = await startSimulator({
   host: env.SIMULATOR_HOST,
   delayMs: env.SIMULATOR_DELAY_MS,
   failureRate: env.SIMULATOR_FAILURE_RATE,
+  // 302 issues both id forms; a client developed against the simulator should meet both.
+  ai302TaskIds: 'alternating',
   ai302ApiKey: env.AI302_API_KEY,
   klingAccessKey: env.KLING_ACCESS_KEY,
   klingSecretKey: env.KLING_SECRET_KEY,

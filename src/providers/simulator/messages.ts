@@ -21,6 +21,8 @@ export interface SimReply {
 export interface RecordedRequest {
   method: string;
   path: string;
+  /** Query parameters, e.g. 302's `geo`. */
+  query: Record<string, string>;
   headers: IncomingHttpHeaders;
   /** Parsed JSON, or form fields (files as `{filename, type, size}`), or undefined for an empty body. */
   body: unknown;

@@ -80,6 +80,44 @@ describe('simulator', () => {
     expect(reply).toMatchObject({ status: 400, json: { code: 1201, message: expect.stringMatching(message) } });
   });
 
+  const simple = (axis: string, value: number) => ({ type: 'simple', config: { [axis]: value } });
+  it.each([
+    ['camera_control on kling-v1-6', '/v1/videos/text2video', { prompt: 'x', model_name: 'kling-v1-6', camera_control: simple('horizontal', 1) }, /camera_control is not supported by kling-v1-6/],
+    ['camera_control on kling-v1 in pro mode', '/v1/videos/text2video', { prompt: 'x', model_name: 'kling-v1', mode: 'pro', camera_control: simple('zoom', 2) }, /camera_control is not supported/],
+    ['a simple camera_control with every axis at zero', '/v1/videos/text2video', { prompt: 'x', model_name: 'kling-v1', camera_control: { type: 'simple', config: {} } }, /exactly one/],
+    ['image_tail on kling-v1-6 in std mode', '/v1/videos/image2video', { model_name: 'kling-v1-6', image: 'AAAA', image_tail: 'AAAA' }, /image_tail is not supported by kling-v1-6 in std mode/],
+    ['image_tail with camera_control', '/v1/videos/image2video', { model_name: 'kling-v1', image: 'AAAA', image_tail: 'AAAA', camera_control: simple('pan', 3) }, /cannot be combined/],
+    ['a preset camera move on kling-v1-5', '/v1/videos/image2video', { model_name: 'kling-v1-5', mode: 'pro', image: 'AAAA', camera_control: { type: 'down_back' } }, /type down_back is not supported/],
+  ])('Kling refuses %s', async (_name, path, body, message) => {
+    const reply = await kling(path, await sign({ iss: ACCESS, exp: seconds() + 600 }), body);
+    expect(reply).toMatchObject({ status: 400, json: { code: 1201, message: expect.stringMatching(message) } });
+  });
+
+  it.each([
+    ['camera_control on kling-v1 std 5 s', '/v1/videos/text2video', { prompt: 'x', model_name: 'kling-v1', mode: 'std', duration: '5', camera_control: simple('horizontal', -3) }],
+    ['image_tail on kling-v1-6 pro 10 s', '/v1/videos/image2video', { model_name: 'kling-v1-6', mode: 'pro', duration: '10', image: 'AAAA', image_tail: 'AAAA' }],
+  ])('Kling takes %s', async (_name, path, body) => {
+    const reply = await kling(path, await sign({ iss: ACCESS, exp: seconds() + 600 }), body);
+    expect(reply).toMatchObject({ status: 200, json: { code: 0, data: { task_id: expect.any(String) } } });
+  });
+
+  it('Kling finds a task by external_task_id as a query parameter, not by that id in the task-id slot', async () => {
+    const token = await sign({ iss: ACCESS, exp: seconds() + 600 });
+    const created = await kling('/v1/videos/text2video', token, { prompt: 'x', external_task_id: 'sv-lookup' });
+    const id: string = created.json.data.task_id;
+    expect(await kling('/v1/videos/text2video/sv-lookup', token)).toMatchObject({ status: 404, json: { code: 1203 } });
+    expect(await kling('/v1/videos/text2video?external_task_id=sv-lookup', token)).toMatchObject({
+      status: 200,
+      json: { code: 0, data: { task_id: id, task_info: { external_task_id: 'sv-lookup' } } },
+    });
+    expect(await kling('/v1/videos/image2video?external_task_id=sv-lookup', token)).toMatchObject({ status: 404, json: { code: 1203 } });
+    // Unique per account, whatever the kind.
+    expect(await kling('/v1/videos/image2video', token, { image: 'AAAA', external_task_id: 'sv-lookup' })).toMatchObject({
+      status: 400,
+      json: { code: 1201, message: 'external_task_id already exists' },
+    });
+  });
+
   it('Kling refuses a data: URL image', async () => {
     const reply = await kling('/v1/videos/image2video', await sign({ iss: ACCESS, exp: seconds() + 600 }), { image: 'data:image/png;base64,AAAA' });
     expect(reply).toMatchObject({ status: 400, json: { code: 1201, message: expect.stringMatching(/data: prefix/) } });
@@ -91,6 +129,52 @@ describe('simulator', () => {
     const response = await fetch(`${sim.url}/klingai/m2v_16_img2video_5s`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` }, body: form });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ error: { message: expect.stringMatching(/input_image/) } });
+  });
+
+  const ai302Create = (base: string, key = KEY) => {
+    const form = new FormData();
+    form.set('prompt', 'x');
+    return fetch(`${base}/klingai/m2v_16_txt2video_5s`, { method: 'POST', headers: { authorization: `Bearer ${key}` }, body: form });
+  };
+  const ai302Fetch = (id: string, query = '') => fetch(`${sim.url}/klingai/task/${id}/fetch${query}`, { headers: { authorization: `Bearer ${KEY}` } });
+  const errorOf = async (response: Response) => ({ status: response.status, body: await response.json() });
+
+  it('302 errors carry its negative err_codes in its documented shape', async () => {
+    const shape = (err_code: number, type: string) => ({
+      error: { err_code, message: expect.any(String), message_cn: expect.any(String), message_jp: expect.any(String), type },
+    });
+    expect(await errorOf(await ai302Create(sim.url, 'wrong'))).toEqual({ status: 401, body: shape(-10001, 'unauthorized') });
+    expect(await errorOf(await ai302Fetch('nope'))).toEqual({ status: 404, body: shape(-10010, 'not_found') });
+    const badPath = await fetch(`${sim.url}/klingai/m2v_nothing`, { method: 'POST', headers: { authorization: `Bearer ${KEY}` } });
+    expect(await errorOf(badPath)).toMatchObject({ status: 404, body: { error: { err_code: -10010 } } });
+    sim.faults.enqueue('noCapacity', 'noBalance', 'status500', 'status429');
+    expect(await errorOf(await ai302Create(sim.url))).toEqual({ status: 503, body: shape(-10008, 'service_unavailable') });
+    expect(await errorOf(await ai302Create(sim.url))).toEqual({ status: 403, body: shape(-10004, 'insufficient_balance') });
+    expect(await errorOf(await ai302Create(sim.url))).toEqual({ status: 500, body: shape(-1024, 'server_error') });
+    expect(await errorOf(await ai302Create(sim.url))).toEqual({ status: 429, body: shape(-10429, 'rate_limit') });
+    expect([...sim.tasks.values()].filter((t) => t.provider === 'ai302')).toHaveLength(0);
+  });
+
+  it('302 fetch takes geo global or cn, and refuses any other', async () => {
+    const id: string = (await (await ai302Create(sim.url)).json()).data.task.id;
+    for (const query of ['', '?geo=global', '?geo=cn']) expect((await ai302Fetch(id, query)).status).toBe(200);
+    expect(await errorOf(await ai302Fetch(id, '?geo=eu'))).toMatchObject({ status: 400, body: { error: { err_code: -10011, message: 'geo: must be global or cn' } } });
+  });
+
+  it('302 task ids are digits by default, and alternate with kling_<hex> when asked', async () => {
+    expect((await (await ai302Create(sim.url)).json()).data.task.id).toMatch(/^3\d+$/);
+    const mixed = await startSimulator({ delayMs: 0, failureRate: 0, ai302ApiKey: KEY, klingAccessKey: ACCESS, klingSecretKey: SECRET, ai302TaskIds: 'alternating' });
+    try {
+      const ids: string[] = [];
+      for (let i = 0; i < 3; i++) ids.push((await (await ai302Create(mixed.url)).json()).data.task.id);
+      expect(ids).toEqual([expect.stringMatching(/^3\d+$/), expect.stringMatching(/^kling_[0-9a-f]{12}$/), expect.stringMatching(/^3\d+$/)]);
+      for (const id of ids) {
+        const fetched = await fetch(`${mixed.url}/klingai/task/${id}/fetch`, { headers: { authorization: `Bearer ${KEY}` } });
+        expect((await fetched.json()).data).toMatchObject({ status: 99, task: { id } });
+      }
+    } finally {
+      await mixed.close();
+    }
   });
 
   it('posts Kling callbacks on each phase change, unenveloped', async () => {

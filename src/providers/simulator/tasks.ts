@@ -19,11 +19,20 @@ export interface SimTask {
   notifiedPhase?: SimPhase;
 }
 
+/**
+ * How the simulator names 302.ai tasks: digit strings as in 302's examples, `kling_<hex>` (e.g. `kling_49881ff21cfe`)
+ * as 302 also issues, or each in turn.
+ */
+export type Ai302TaskIdForm = 'digits' | 'prefixed' | 'alternating';
+
 /** Everything a route handler needs. `baseUrl` is filled in once the server listens. */
 export interface SimContext {
   baseUrl: string;
   delayMs: number;
   failureRate: number;
+  ai302TaskIds: Ai302TaskIdForm;
+  /** 302 tasks created so far, for `alternating`. */
+  ai302Issued: number;
   now: () => number;
   random: () => number;
   tasks: Map<string, SimTask>;
@@ -45,7 +54,14 @@ export function mediaUrls(context: Pick<SimContext, 'baseUrl'>, task: SimTask): 
 
 let counter = 0;
 
-/** Adds a task. Ids are digit strings like both providers use; 302's are shorter, as in its examples. */
+/** A 302 task id in the configured form; the same unique number underlies both forms. */
+function ai302TaskId(context: SimContext, unique: string): string {
+  context.ai302Issued += 1;
+  const prefixed = context.ai302TaskIds === 'prefixed' || (context.ai302TaskIds === 'alternating' && context.ai302Issued % 2 === 0);
+  return prefixed ? `kling_${BigInt(unique).toString(16).padStart(12, '0')}` : `3${unique}`;
+}
+
+/** Adds a task. Kling's ids are digit strings; 302's are shorter digits or `kling_<hex>` (see Ai302TaskIdForm). */
 export function createTask(
   context: SimContext,
   fields: Pick<SimTask, 'provider' | 'kind' | 'model'> & { externalTaskId?: string | undefined; callbackUrl?: string | undefined },
@@ -53,7 +69,7 @@ export function createTask(
   counter += 1;
   const suffix = `${Date.now() % 1_000_000}${String(counter).padStart(6, '0')}`;
   const task: SimTask = {
-    id: fields.provider === 'ai302' ? `3${suffix}` : `8319${suffix}`,
+    id: fields.provider === 'ai302' ? ai302TaskId(context, suffix) : `8319${suffix}`,
     provider: fields.provider,
     kind: fields.kind,
     model: fields.model,

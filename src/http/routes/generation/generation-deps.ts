@@ -14,5 +14,6 @@ export function generationDeps(deps: Deps, logger: FastifyBaseLogger): Generatio
     logger,
     publicUrl: deps.config.PUBLIC_URL,
     firstPollDelayMs: Math.min(FIRST_POLL_DELAY_MS, deps.config.SYNC_INTERVAL_MS),
+    providerBaseUrls: { ai302: deps.config.AI302_BASE_URL, kling: deps.config.KLING_BASE_URL },
   };
 }

@@ -8,17 +8,26 @@ export const promptField = plainText('prompt', z.string().trim().min(1, 'prompt 
 export const negativePromptField = plainText('negative_prompt', z.string().max(2500, 'negative_prompt must be at most 2500 characters')).default('');
 export const cfgField = z.number().min(0, 'cfg must be between 0 and 1').max(1, 'cfg must be between 0 and 1').default(0.3);
 
-/** The contract's text-to-video body; the camera fields are taken on Kling official routes only. */
-export const textToVideoBody = z.object({
-  prompt: promptField,
-  negative_prompt: negativePromptField,
-  cfg: cfgField,
-  aspect_ratio: z.enum(ASPECT_RATIOS).default('1:1'),
-  // Deviation: the contract defaults camera_type to "simple" with value 1, which forces a camera move on every
-  // video and fails on models without camera control. Without camera_type the model chooses the motion.
-  camera_type: z.enum(CAMERA_TYPES).optional(),
-  camera_value: z.number().min(-10, 'camera_value must be between -10 and 10').max(10, 'camera_value must be between -10 and 10').optional(),
-});
+/**
+ * The contract's text-to-video body; the camera fields are taken where a model takes camera control
+ * (Product.cameraModel). `simple` moves along one axis by `camera_value`, which must then be non-zero: Kling refuses a
+ * simple move with every axis at zero.
+ */
+export const textToVideoBody = z
+  .object({
+    prompt: promptField,
+    negative_prompt: negativePromptField,
+    cfg: cfgField,
+    aspect_ratio: z.enum(ASPECT_RATIOS).default('1:1'),
+    // Deviation: the contract defaults camera_type to "simple" with value 1, which forces a camera move on every
+    // video and fails on models without camera control. Without camera_type the model chooses the motion.
+    camera_type: z.enum(CAMERA_TYPES).optional(),
+    camera_value: z.number().min(-10, 'camera_value must be between -10 and 10').max(10, 'camera_value must be between -10 and 10').optional(),
+  })
+  .refine((body) => body.camera_type !== 'simple' || (body.camera_value !== undefined && body.camera_value !== 0), {
+    message: 'camera_type simple needs a non-zero camera_value between -10 and 10',
+    path: ['camera_value'],
+  });
 
 /** Text fields of the image-to-video multipart form; numbers arrive as strings. */
 export const imageToVideoFields = z.object({

@@ -8,6 +8,13 @@ import { generationDeps } from './generation-deps.js';
 import { generationRateLimit, requireProvider } from './guards.js';
 import { ai302TextResponse, idempotencyHeaders, officialTextResponse, textToVideoBody } from './schemas.js';
 
+/**
+ * Only kling-v1, at std 5 s, takes camera control for text-to-video (Kling's capability map); kling-v1-6, the model of
+ * the other official routes and of 302.ai's m2v_16 paths, takes none (docs/providers.md).
+ */
+const CAMERA_PATHS = CATALOG.filter((p) => p.kind === 't2v' && p.cameraModel).map((p) => p.path);
+const CAMERA_REFUSAL = `camera_type is available on ${CAMERA_PATHS.join(', ')} only: the models of the other routes take no camera control`;
+
 function registerProduct(app: App, deps: Deps, session: SessionOptions, product: Product): void {
   const official = product.provider === 'kling';
   app.post(product.path, {
@@ -15,7 +22,7 @@ function registerProduct(app: App, deps: Deps, session: SessionOptions, product:
     config: { internalErrorMessage: 'Failed to create task record', rateLimit: generationRateLimit(deps, session) },
     schema: {
       tags: ['generation'],
-      summary: `Text-to-video, ${product.durationSeconds} s ${product.highQuality ? 'high quality' : 'standard'} (${official ? "Kling's official API" : '302.ai'}) — ${product.credits} credit${product.credits > 1 ? 's' : ''}`,
+      summary: `Text-to-video, ${product.durationSeconds} s ${product.highQuality ? 'high quality' : 'standard'} (${official ? "Kling's official API" : '302.ai'}) — ${product.credits} credit${product.credits > 1 ? 's' : ''}${product.cameraModel ? `; camera_type moves the camera (made by ${product.cameraModel})` : ''}`,
       headers: idempotencyHeaders,
       body: textToVideoBody,
       response: {
@@ -25,7 +32,7 @@ function registerProduct(app: App, deps: Deps, session: SessionOptions, product:
     },
     handler: async (request) => {
       const body = request.body;
-      if (body.camera_type && !official) throw errors.validation('camera_type is available on the /api/kling-official routes only');
+      if (body.camera_type && !product.cameraModel) throw errors.validation(CAMERA_REFUSAL);
       const camera = body.camera_type ? { type: body.camera_type, value: body.camera_value ?? 0 } : undefined;
       const task = await createGenerationTask(
         generationDeps(deps, request.log),

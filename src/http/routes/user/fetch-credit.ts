@@ -6,11 +6,15 @@ import { errors } from '../../../errors.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
 
+/** The contract's fields, and the rest of the row the original answered with (its front end reads them). */
 export const creditsBody = z.object({
+  id: z.number().int(),
   user_id: z.string(),
   credits_balance: z.number().int(),
   total_credits_purchased: z.number().int(),
   total_credits_used: z.number().int(),
+  level: z.string(),
+  last_purchase_date: z.string().nullable(),
   created_at: z.string(),
   updated_at: z.string(),
 });

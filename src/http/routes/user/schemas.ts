@@ -12,6 +12,7 @@ export const creationBody = z.object({
   credits: z.number().int(),
   created_at: z.string(),
   start_img_path: z.string().nullable(),
+  end_img_path: z.string().nullable(),
   additional_params: z.record(z.string(), z.unknown()).nullable(),
   status: z.string(),
   result_url: z.string().nullable(),

@@ -4,7 +4,7 @@ import { asService } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { errorBody, type App } from '../../types.js';
 
-const latestBody = z.array(z.object({ id: z.string(), videoUrl: z.string(), created_at: z.string(), title: z.string() }));
+const latestBody = z.array(z.object({ id: z.string(), videoUrl: z.string(), thumbnailUrl: z.string().nullable(), created_at: z.string(), title: z.string() }));
 
 /**
  * The public feed is the same for everyone and read far more often than it changes, so each instance keeps it for
