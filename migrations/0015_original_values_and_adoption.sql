@@ -2,8 +2,8 @@
 --
 -- The original wrote task_type 'video' (text-to-video) or 'i2v' (image-to-video), model 'kling', and in
 -- additional_params the duration and the provider's endpoint URL (api_endpoint); its clients branch on these. We
--- store the same, and keep what we need beyond them in columns of our own: the product (definitions.product_id)
--- and the provider (statuses.provider). A task whose product_id is NULL was written by the original system and is
+-- store the same, and keep what we need beyond them in columns of our own: the product (definitions.product_id,
+-- written by create_charged_task from 0016 on) and the provider (statuses.provider). A task whose product_id is NULL was written by the original system and is
 -- not ours yet: the sync pass leaves it alone until adopt_original_rows() has read its product and its charge.
 
 ALTER TABLE video_generation_task_definitions ADD COLUMN product_id TEXT;
@@ -13,88 +13,6 @@ ALTER TABLE video_generation_task_statuses ADD COLUMN original_status TEXT, ADD 
 -- An adopted balance: what the original system's rows say, explained from then on.
 ALTER TABLE credit_ledger DROP CONSTRAINT credit_ledger_reason_check,
     ADD CONSTRAINT credit_ledger_reason_check CHECK (reason IN ('signup', 'grant', 'generation', 'refund', 'opening'));
-
--- create_charged_task (0010) with the product in its column: new tasks are ours from the start.
-DROP FUNCTION create_charged_task(UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, NUMERIC, BOOLEAN, INTEGER, JSONB, TEXT, TEXT, DOUBLE PRECISION, TEXT, TEXT, INTEGER);
-CREATE FUNCTION create_charged_task(
-    p_user_id UUID,
-    p_product_id TEXT,
-    p_task_type TEXT,
-    p_prompt TEXT,
-    p_negative_prompt TEXT,
-    p_start_img_path TEXT,
-    p_aspect_ratio TEXT,
-    p_camera_type TEXT,
-    p_camera_value TEXT,
-    p_cfg NUMERIC,
-    p_high_quality BOOLEAN,
-    p_credits INTEGER,
-    p_additional_params JSONB,
-    p_provider TEXT,
-    p_callback_token TEXT,
-    p_submit_grace_ms DOUBLE PRECISION,
-    p_idempotency_key TEXT,
-    p_request_hash TEXT,
-    p_idempotency_ttl_hours INTEGER
-) RETURNS TABLE (outcome TEXT, task_id BIGINT, status_id BIGINT, request_hash TEXT)
-LANGUAGE plpgsql SECURITY INVOKER SET search_path = public, pg_temp AS $$
-#variable_conflict use_column
-DECLARE
-    v_task_id BIGINT;
-    v_status_id BIGINT;
-    v_balance INTEGER;
-BEGIN
-    IF p_user_id IS NULL OR p_credits IS NULL OR p_credits <= 0 THEN
-        RAISE EXCEPTION 'create_charged_task: no user or bad price' USING ERRCODE = '22023';
-    END IF;
-    IF p_idempotency_key IS NOT NULL THEN
-        -- A concurrent request with the same key waits here, on the unique index, until this one commits.
-        INSERT INTO idempotency_keys AS k (user_id, key, request_hash) VALUES (p_user_id, p_idempotency_key, p_request_hash)
-        ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, task_id = NULL, created_at = NOW()
-            WHERE k.created_at < NOW() - make_interval(hours => p_idempotency_ttl_hours);
-        IF NOT FOUND THEN
-            RETURN QUERY SELECT 'replay'::TEXT, k.task_id, NULL::BIGINT, k.request_hash::TEXT
-                FROM idempotency_keys k WHERE k.user_id = p_user_id AND k.key = p_idempotency_key;
-            RETURN;
-        END IF;
-    END IF;
-
-    INSERT INTO video_generation_task_definitions
-        (user_id, product_id, task_type, model, prompt, negative_prompt, start_img_path, aspect_ratio, camera_type,
-         camera_value, cfg, high_quality, credits, additional_params)
-    VALUES (p_user_id, p_product_id, p_task_type, 'kling', p_prompt, p_negative_prompt, p_start_img_path, p_aspect_ratio, p_camera_type,
-            p_camera_value, p_cfg, p_high_quality, p_credits, p_additional_params)
-    RETURNING id INTO v_task_id;
-
-    UPDATE user_credits
-       SET credits_balance = credits_balance - p_credits,
-           total_credits_used = total_credits_used + p_credits,
-           updated_at = NOW()
-     WHERE user_id = p_user_id AND credits_balance >= p_credits
-    RETURNING credits_balance INTO v_balance;
-    IF v_balance IS NULL THEN
-        SELECT credits_balance INTO v_balance FROM user_credits WHERE user_id = p_user_id;
-        RAISE EXCEPTION 'insufficient credits' USING ERRCODE = 'SV402', DETAIL = COALESCE(v_balance, 0)::TEXT;
-    END IF;
-    INSERT INTO credit_ledger (user_id, delta, reason, task_id, balance_after)
-    VALUES (p_user_id, -p_credits, 'generation', v_task_id, v_balance);
-
-    -- Sync leaves the task to this request for a grace period, and picks it up if the request's process dies.
-    INSERT INTO video_generation_task_statuses (task_id, status, provider, callback_token, next_attempt_at)
-    VALUES (v_task_id, 'pending', p_provider, p_callback_token,
-            NOW() + make_interval(secs => p_submit_grace_ms / 1000))
-    RETURNING id INTO v_status_id;
-
-    IF p_idempotency_key IS NOT NULL THEN
-        UPDATE idempotency_keys SET task_id = v_task_id WHERE user_id = p_user_id AND key = p_idempotency_key;
-    END IF;
-
-    RETURN QUERY SELECT 'created'::TEXT, v_task_id, v_status_id, NULL::TEXT;
-END;
-$$;
-
-REVOKE EXECUTE ON FUNCTION create_charged_task(UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, NUMERIC, BOOLEAN, INTEGER, JSONB, TEXT, TEXT, DOUBLE PRECISION, TEXT, TEXT, INTEGER) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION create_charged_task(UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, NUMERIC, BOOLEAN, INTEGER, JSONB, TEXT, TEXT, DOUBLE PRECISION, TEXT, TEXT, INTEGER) TO service_role;
 
 -- Our own rows so far: the original's values, and the product in its column.
 UPDATE video_generation_task_definitions

@@ -14,25 +14,91 @@ ALTER TABLE video_generation_task_statuses
     ALTER COLUMN client_task_id SET NOT NULL,
     ADD CONSTRAINT video_generation_task_statuses_client_task_id_key UNIQUE (client_task_id);
 
--- What create_charged_task does not take, recorded in the same statement that calls it (db/queries/tasks.ts): the
--- end frame's storage key (the contract's end_img_path), and the task's client id, returned. Called after
--- create_charged_task has returned, this VOLATILE function sees the rows it wrote; one statement keeps the two
--- atomic and a generation request at one round trip. It takes a storage key from its caller, so only service_role
--- may call it.
-CREATE FUNCTION record_task_extras(p_task_id BIGINT, p_end_img_path TEXT) RETURNS TEXT
-LANGUAGE plpgsql VOLATILE SECURITY INVOKER SET search_path = public, pg_temp AS $$
+-- create_charged_task (0010) with what it did not take: the product (0015's column: new tasks are ours from the start)
+-- and the end frame's storage key (the contract's end_img_path); it returns the task's client id.
+DROP FUNCTION create_charged_task(UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, NUMERIC, BOOLEAN, INTEGER, JSONB, TEXT, TEXT, DOUBLE PRECISION, TEXT, TEXT, INTEGER);
+CREATE FUNCTION create_charged_task(
+    p_user_id UUID,
+    p_product_id TEXT,
+    p_task_type TEXT,
+    p_prompt TEXT,
+    p_negative_prompt TEXT,
+    p_start_img_path TEXT,
+    p_aspect_ratio TEXT,
+    p_camera_type TEXT,
+    p_camera_value TEXT,
+    p_cfg NUMERIC,
+    p_high_quality BOOLEAN,
+    p_credits INTEGER,
+    p_additional_params JSONB,
+    p_provider TEXT,
+    p_callback_token TEXT,
+    p_submit_grace_ms DOUBLE PRECISION,
+    p_idempotency_key TEXT,
+    p_request_hash TEXT,
+    p_idempotency_ttl_hours INTEGER,
+    p_end_img_path TEXT
+) RETURNS TABLE (outcome TEXT, task_id BIGINT, status_id BIGINT, request_hash TEXT, client_task_id TEXT)
+LANGUAGE plpgsql SECURITY INVOKER SET search_path = public, pg_temp AS $$
+#variable_conflict use_column
 DECLARE
+    v_task_id BIGINT;
+    v_status_id BIGINT;
     v_client_task_id TEXT;
+    v_balance INTEGER;
 BEGIN
-    IF p_end_img_path IS NOT NULL THEN
-        UPDATE video_generation_task_definitions SET end_img_path = p_end_img_path WHERE id = p_task_id;
+    IF p_user_id IS NULL OR p_credits IS NULL OR p_credits <= 0 THEN
+        RAISE EXCEPTION 'create_charged_task: no user or bad price' USING ERRCODE = '22023';
     END IF;
-    SELECT client_task_id INTO v_client_task_id FROM video_generation_task_statuses WHERE task_id = p_task_id;
-    RETURN v_client_task_id;
+    IF p_idempotency_key IS NOT NULL THEN
+        -- A concurrent request with the same key waits here, on the unique index, until this one commits.
+        INSERT INTO idempotency_keys AS k (user_id, key, request_hash) VALUES (p_user_id, p_idempotency_key, p_request_hash)
+        ON CONFLICT (user_id, key) DO UPDATE SET request_hash = excluded.request_hash, task_id = NULL, created_at = NOW()
+            WHERE k.created_at < NOW() - make_interval(hours => p_idempotency_ttl_hours);
+        IF NOT FOUND THEN
+            RETURN QUERY SELECT 'replay'::TEXT, k.task_id, NULL::BIGINT, k.request_hash::TEXT, NULL::TEXT
+                FROM idempotency_keys k WHERE k.user_id = p_user_id AND k.key = p_idempotency_key;
+            RETURN;
+        END IF;
+    END IF;
+
+    INSERT INTO video_generation_task_definitions
+        (user_id, product_id, task_type, model, prompt, negative_prompt, start_img_path, end_img_path, aspect_ratio,
+         camera_type, camera_value, cfg, high_quality, credits, additional_params)
+    VALUES (p_user_id, p_product_id, p_task_type, 'kling', p_prompt, p_negative_prompt, p_start_img_path, p_end_img_path,
+            p_aspect_ratio, p_camera_type, p_camera_value, p_cfg, p_high_quality, p_credits, p_additional_params)
+    RETURNING id INTO v_task_id;
+
+    UPDATE user_credits
+       SET credits_balance = credits_balance - p_credits,
+           total_credits_used = total_credits_used + p_credits,
+           updated_at = NOW()
+     WHERE user_id = p_user_id AND credits_balance >= p_credits
+    RETURNING credits_balance INTO v_balance;
+    IF v_balance IS NULL THEN
+        SELECT credits_balance INTO v_balance FROM user_credits WHERE user_id = p_user_id;
+        RAISE EXCEPTION 'insufficient credits' USING ERRCODE = 'SV402', DETAIL = COALESCE(v_balance, 0)::TEXT;
+    END IF;
+    INSERT INTO credit_ledger (user_id, delta, reason, task_id, balance_after)
+    VALUES (p_user_id, -p_credits, 'generation', v_task_id, v_balance);
+
+    -- Sync leaves the task to this request for a grace period, and picks it up if the request's process dies.
+    INSERT INTO video_generation_task_statuses (task_id, status, provider, callback_token, next_attempt_at)
+    VALUES (v_task_id, 'pending', p_provider, p_callback_token,
+            NOW() + make_interval(secs => p_submit_grace_ms / 1000))
+    RETURNING id, video_generation_task_statuses.client_task_id INTO v_status_id, v_client_task_id;
+
+    IF p_idempotency_key IS NOT NULL THEN
+        UPDATE idempotency_keys SET task_id = v_task_id WHERE user_id = p_user_id AND key = p_idempotency_key;
+    END IF;
+
+    RETURN QUERY SELECT 'created'::TEXT, v_task_id, v_status_id, NULL::TEXT, v_client_task_id;
 END;
 $$;
-REVOKE ALL ON FUNCTION record_task_extras(BIGINT, TEXT) FROM PUBLIC, anon, authenticated;
-GRANT EXECUTE ON FUNCTION record_task_extras(BIGINT, TEXT) TO service_role;
+
+REVOKE EXECUTE ON FUNCTION create_charged_task(UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, NUMERIC, BOOLEAN, INTEGER, JSONB, TEXT, TEXT, DOUBLE PRECISION, TEXT, TEXT, INTEGER, TEXT) FROM PUBLIC, anon, authenticated;
+GRANT EXECUTE ON FUNCTION create_charged_task(UUID, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, TEXT, NUMERIC, BOOLEAN, INTEGER, JSONB, TEXT, TEXT, DOUBLE PRECISION, TEXT, TEXT, INTEGER, TEXT) TO service_role;
+
 
 -- A deleted task's end frame leaves storage with its start image (0011's queue, one column more).
 ALTER TABLE deleted_task_files ADD COLUMN end_img_path TEXT;

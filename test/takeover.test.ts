@@ -242,9 +242,9 @@ describe('migrate while the original system still writes', () => {
       const userId = await originalUser(other, { balance: 500, purchased: 500, used: 0 });
       // The old system's create route: charge, then the task with its first status row, in one transaction.
       const writes: number[] = [];
-      let migrating = true;
+      // A bounded stream of writes, begun with the upgrade: some land before it, some during, some after.
       const oldSystem = (async () => {
-        for (let i = 0; migrating || i < 5; i++) {
+        for (let i = 0; i < 40; i++) {
           const write = other.db.transaction(async (tx) => {
             await tx.query(`update user_credits set credits_balance = credits_balance - 1, total_credits_used = total_credits_used + 1 where user_id = $1`, [userId]);
             return originalTask(tx, {
@@ -261,7 +261,6 @@ describe('migrate while the original system still writes', () => {
         }
       })();
       await prepareDatabase(other.db);
-      migrating = false;
       await oldSystem;
       await prepareDatabase(other.db);
       const { rows } = await other.db.query<{ n: number; adopted: number }>(

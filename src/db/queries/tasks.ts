@@ -37,20 +37,18 @@ export type ChargedTask =
 const INSUFFICIENT_CREDITS = 'SV402';
 
 /**
- * Claims the Idempotency-Key, inserts the task (the contract's columns), charges it (never below zero) and inserts
- * its pending status, in one statement (create_charged_task, migrations 0010 and 0015) run as the service role for a user
- * our server has authenticated: no user role may call it, since it takes the price from its caller. The same
- * statement records the end frame and reads the task's client id (record_task_extras, migration 0016).
- * Short of credits, nothing is written and the balance is returned.
+ * Claims the Idempotency-Key, inserts the task (the contract's columns, the product, the end frame), charges it (never
+ * below zero) and inserts its pending status with its client id, in one statement (create_charged_task, migrations
+ * 0010 and 0016) run as the service role for a user our server has authenticated: no user role may call it, since it
+ * takes the price from its caller. Short of credits, nothing is written and the balance is returned.
  */
 export async function createChargedTask(db: Queryable, task: NewTask): Promise<ChargedTask | { kind: 'insufficient'; balance: number }> {
   try {
     const { rows } = await db.query<{
       outcome: 'created' | 'replay'; task_id: number | null; status_id: number | null; request_hash: string | null; client_task_id: string | null;
     }>(
-      `select c.outcome, c.task_id, c.status_id, c.request_hash,
-              case when c.outcome = 'created' then record_task_extras(c.task_id, $20) end as client_task_id
-         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) c`,
+      `select outcome, task_id, status_id, request_hash, client_task_id
+         from create_charged_task($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
       [
         task.userId, task.productId, task.taskType, task.prompt, task.negativePrompt, task.startImagePath, task.aspectRatio, task.cameraType,
         task.cameraValue === null ? null : String(task.cameraValue), task.cfg, task.highQuality, task.credits,

@@ -24,8 +24,8 @@ export async function syncLeasedTask(deps: SyncDeps, lease: SyncLease, owner: st
   const target = { taskId: lease.task_id, owner };
   const provider = lease.provider;
   if (!provider) {
-    // An adopted task of the original system whose provider its row does not name: what it was charged goes back.
-    const failed = await failTask(deps, target, 'The task has no known provider and cannot be followed', true);
+    // An adopted task of the original system whose provider its row does not name (failing refunds its charge).
+    const failed = await failTask(deps, target, 'The task has no known provider and cannot be followed', false);
     return { taskId: lease.task_id, success: failed, newStatus: 'failed' };
   }
   const adapter = deps.providers[provider];
