@@ -1,3 +1,4 @@
+import { KLING_KIND_PATH } from './kling-wire.js';
 import type { ProviderName, TaskKind } from './video-provider.js';
 
 /** The providers' base URLs, as configured. */
@@ -10,5 +11,5 @@ export type ProviderBaseUrls = Record<ProviderName, string>;
 export function providerEndpoint(baseUrls: ProviderBaseUrls, product: { provider: ProviderName; kind: TaskKind; model: string }): string {
   const base = baseUrls[product.provider].replace(/\/+$/, '');
   if (product.provider === 'ai302') return `${base}/klingai/${product.model}`;
-  return `${base}/v1/videos/${product.kind === 'i2v' ? 'image2video' : 'text2video'}`;
+  return `${base}/v1/videos/${KLING_KIND_PATH[product.kind]}`;
 }
