@@ -28,7 +28,7 @@ describe('GET /api/user/fetch-credit', () => {
       id: expect.any(Number),
       user_id: user.id,
       credits_balance: 10,
-      total_credits_purchased: 10,
+      total_credits_purchased: 0,
       total_credits_used: 0,
       level: 'free',
       last_purchase_date: null,
@@ -41,7 +41,7 @@ describe('GET /api/user/fetch-credit', () => {
     const u = await t.signUp();
     await t.deps.db.transaction((tx) => setCreditBalance(tx, { userId: u.id, balance: 100_000, level: 'admin' }));
     const credits = (await get('/api/user/fetch-credit', u.auth)).json();
-    expect(credits).toMatchObject({ credits_balance: 100_000, total_credits_purchased: 100_010, level: 'admin', last_purchase_date: expect.stringMatching(/^\d{4}-/) });
+    expect(credits).toMatchObject({ credits_balance: 100_000, total_credits_purchased: 100_000, level: 'admin', last_purchase_date: expect.stringMatching(/^\d{4}-/) });
     const entries = (await get('/api/user/credit-history', u.auth)).json().entries;
     expect(entries.map((e: { reason: string; delta: number; balance_after: number }) => [e.reason, e.delta, e.balance_after])).toEqual([
       ['grant', 99_990, 100_000],
