@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { createPasswordHasher } from './auth/password.js';
 import { loadConfig } from './config.js';
+import { loadDotEnv } from './dot-env.js';
 import { prepareDataDir } from './data-dir.js';
 import { prepareDatabase } from './db/prepare.js';
 import { openDatabase } from './db/open.js';
@@ -80,6 +81,7 @@ async function main(argv: string[]): Promise<void> {
     strict: true,
   });
   const run = parseOptions(values);
+  loadDotEnv();
   const config = loadConfig();
   if (!config.DATABASE_URL) {
     const warning = await prepareDataDir(config.DATA_DIR);

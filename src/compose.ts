@@ -4,14 +4,18 @@ import type { Logger } from 'pino';
 import { createPasswordHasher } from './auth/password.js';
 import { createSupabaseTokenVerifier } from './auth/supabase-tokens.js';
 import { createTokenService, type TokenService } from './auth/tokens.js';
-import { systemClock } from './clock.js';
+import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { prepareDataDir } from './data-dir.js';
 import { prepareDatabase } from './db/prepare.js';
 import { createAccountGate } from './domain/account-gate.js';
+import { createLiveSessions, requireLiveSession } from './domain/live-sessions.js';
 import { openDatabase } from './db/open.js';
 import type { Deps } from './deps.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
+import { mailOff, type Mailer } from './mail/mailer.js';
+import { createMailOutbox, type MailOutbox } from './mail/outbox.js';
+import { createSmtpMailer } from './mail/smtp.js';
 import { createAi302Provider } from './providers/ai302.js';
 import { createKlingProvider } from './providers/kling.js';
 import { startSimulator, type Simulator } from './providers/simulator/index.js';
@@ -24,6 +28,8 @@ export interface Composition {
   deps: Deps;
   /** Where the local storage driver keeps its files (served at /media). */
   mediaRoot: string;
+  /** The development outbox, when it is the mail driver (shown at /dev/mail). */
+  mailOutbox?: MailOutbox;
   /** Releases everything createDeps opened, in reverse order. */
   close(): Promise<void>;
 }
@@ -61,7 +67,37 @@ export async function createTokens(config: Config): Promise<TokenService> {
     });
   }
   const secret = config.JWT_SECRET ?? (await loadOrCreateDevSecret(config.DATA_DIR));
-  return createTokenService({ secret, ttlSeconds: config.JWT_TTL_SECONDS });
+  return createTokenService({ secret, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+}
+
+/**
+ * Who may in once a token verified. With our own accounts, the session the token names must be live (a signed-out
+ * session's tokens are refused before they expire); with Supabase Auth, its sessions are Supabase's to end.
+ */
+export function createGates(deps: Pick<Deps, 'db' | 'clock' | 'config' | 'tokens'>): Pick<Deps, 'admitUser' | 'liveSessions'> {
+  const liveSessions = createLiveSessions(deps);
+  const accounts = createAccountGate({ db: deps.db, clock: deps.clock, signupCredits: deps.config.SIGNUP_CREDITS });
+  return { liveSessions, admitUser: deps.tokens.issue ? requireLiveSession(liveSessions, accounts) : accounts };
+}
+
+/**
+ * SMTP when SMTP_URL is set. Without it, outside production, the development outbox, so the whole flow runs with no
+ * mail server; in production, mail is off (sends fail with MailError 'off'): a folder of unsent mail on a server
+ * would look like delivery and help nobody.
+ */
+export function createMailer(config: Config, clock: Clock, logger: Logger): { mailer: Mailer; mailOutbox?: MailOutbox } {
+  if (config.SMTP_URL) {
+    // The host only: the URL carries the server's password.
+    logger.info({ smtp: new URL(config.SMTP_URL).host }, 'mail goes through SMTP');
+    return { mailer: createSmtpMailer({ url: config.SMTP_URL, from: config.MAIL_FROM, timeoutMs: config.MAIL_TIMEOUT_MS }) };
+  }
+  if (config.NODE_ENV === 'production') {
+    logger.warn('SMTP_URL is not set: mail is switched off (nothing can be mailed to users)');
+    return { mailer: mailOff };
+  }
+  const mailOutbox = createMailOutbox({ dir: path.join(config.DATA_DIR, 'mail'), from: config.MAIL_FROM, clock, logger });
+  logger.info('SMTP_URL is not set: mail is kept in the development outbox (DATA_DIR/mail), shown at /dev/mail');
+  return { mailer: mailOutbox, mailOutbox };
 }
 
 /**
@@ -124,9 +160,13 @@ export async function createDeps(config: Config, logger: Logger): Promise<Compos
     if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     if (adopted.tasks + adopted.users > 0) logger.info({ adopted }, "adopted the original system's rows");
     const tokens = await createTokens(config);
+    if (config.JWT_TTL_SECONDS !== undefined) {
+      logger.warn({ accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS }, 'JWT_TTL_SECONDS is deprecated: set ACCESS_TOKEN_TTL_SECONDS instead (it wins when both are set)');
+    }
     const storage = await createStorage(config);
     const { providers, simulator } = await createProviders(config, logger);
     if (simulator) closers.push(() => simulator.close());
+    const { mailer, mailOutbox } = createMailer(config, systemClock, logger);
     return {
       deps: {
         config,
@@ -135,11 +175,13 @@ export async function createDeps(config: Config, logger: Logger): Promise<Compos
         passwords: createPasswordHasher({ concurrency: config.PASSWORD_HASH_CONCURRENCY, maxWaiting: PASSWORD_CHECKS_WAITING }),
         providers,
         storage,
+        mailer,
         clock: systemClock,
         logger,
-        admitUser: createAccountGate({ db, clock: systemClock, signupCredits: config.SIGNUP_CREDITS }),
+        ...createGates({ db, clock: systemClock, config, tokens }),
       },
       mediaRoot: mediaRootOf(config),
+      mailOutbox,
       close,
     };
   } catch (error) {

@@ -42,9 +42,25 @@ describe('loadConfig', () => {
     [{ SUPABASE_URL: 'ftp://abcd.supabase.co' }, 'SUPABASE_URL'],
     [{ SUPABASE_URL: 'https://abcd.supabase.co', SUPABASE_JWT_SECRET: 'short' }, 'SUPABASE_JWT_SECRET'],
     [{ SUPABASE_JWT_SECRET: 'x'.repeat(32) }, 'SUPABASE_JWT_SECRET'],
+    [{ SMTP_URL: 'https://mail.example.com' }, 'SMTP_URL'],
+    [{ SMTP_URL: 'mail.example.com:587' }, 'SMTP_URL'],
+    [{ MAIL_FROM: 'SimpleVideo' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'a@example.com\r\nBcc: b@example.com' }, 'MAIL_FROM'],
+    [{ MAIL_FROM: 'Video\n <a@example.com>' }, 'MAIL_FROM'],
+    [{ MAIL_TIMEOUT_MS: '10' }, 'MAIL_TIMEOUT_MS'],
   ])('names the bad variable (%o)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('takes an smtp: or smtps: SMTP_URL and a From with or without a name', () => {
+    expect(loadConfig({}).SMTP_URL).toBeUndefined();
+    expect(loadConfig({})).toMatchObject({ MAIL_FROM: 'SimpleVideo <no-reply@localhost>', MAIL_TIMEOUT_MS: 10_000 });
+    expect(loadConfig({ SMTP_URL: '', MAIL_FROM: '' }).MAIL_FROM).toBe('SimpleVideo <no-reply@localhost>');
+    expect(loadConfig({ SMTP_URL: 'smtps://user%40example.com:p%40ss@smtp.example.com:465' }).SMTP_URL).toBe('smtps://user%40example.com:p%40ss@smtp.example.com:465');
+    expect(loadConfig({ SMTP_URL: 'smtp://localhost:25' }).SMTP_URL).toBe('smtp://localhost:25');
+    expect(loadConfig({ MAIL_FROM: ' no-reply@video.example.com ' }).MAIL_FROM).toBe('no-reply@video.example.com');
+    expect(loadConfig({ MAIL_FROM: 'Video Studio <no-reply@video.example.com>' }).MAIL_FROM).toBe('Video Studio <no-reply@video.example.com>');
   });
 
   it('needs no JWT_SECRET in production when Supabase Auth issues the tokens', () => {
@@ -96,6 +112,25 @@ describe('loadConfig', () => {
     expect(loadConfig({ AI302_GEO: '' }).AI302_GEO).toBeUndefined();
     expect(loadConfig({ AI302_GEO: 'global' }).AI302_GEO).toBe('global');
     expect(loadConfig({ AI302_GEO: 'cn' }).AI302_GEO).toBe('cn');
+  });
+
+  it('gives access tokens an hour, or ACCESS_TOKEN_TTL_SECONDS, or its deprecated name JWT_TTL_SECONDS', () => {
+    expect(loadConfig({}).ACCESS_TOKEN_TTL_SECONDS).toBe(3600);
+    expect(loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '900' }).ACCESS_TOKEN_TTL_SECONDS).toBe(900);
+    expect(loadConfig({ JWT_TTL_SECONDS: '604800' }).ACCESS_TOKEN_TTL_SECONDS).toBe(604800);
+    expect(loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '900', JWT_TTL_SECONDS: '604800' }).ACCESS_TOKEN_TTL_SECONDS).toBe(900);
+    expect(loadConfig({ ACCESS_TOKEN_TTL_SECONDS: '' }).ACCESS_TOKEN_TTL_SECONDS).toBe(3600);
+    expect(loadConfig({}).SESSION_IDLE_TIMEOUT_SECONDS).toBe(30 * 24 * 3600);
+  });
+
+  it.each([
+    [{ ACCESS_TOKEN_TTL_SECONDS: '30' }, 'ACCESS_TOKEN_TTL_SECONDS'],
+    [{ JWT_TTL_SECONDS: 'a week' }, 'JWT_TTL_SECONDS'],
+    [{ SESSION_IDLE_TIMEOUT_SECONDS: '3600', ACCESS_TOKEN_TTL_SECONDS: '3600' }, 'SESSION_IDLE_TIMEOUT_SECONDS'],
+    [{ JWT_TTL_SECONDS: String(60 * 24 * 3600) }, 'SESSION_IDLE_TIMEOUT_SECONDS'],
+    [{ REFRESH_RATE_LIMIT: '0' }, 'REFRESH_RATE_LIMIT'],
+  ])('refuses session settings that cannot work (%o)', (env, name) => {
+    expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
   });
 
   it('takes 0 as a job interval: the loop is off', () => {

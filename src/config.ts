@@ -6,6 +6,7 @@ import { estimatedEntropyBits } from './secret-strength.js';
 const optionalString = z.preprocess((v) => (v === '' ? undefined : v), z.string().optional());
 const optionalUrl = z.preprocess((v) => (v === '' ? undefined : v), z.url().optional());
 const int = (fallback: number, min = 0) => z.coerce.number().int().min(min).default(fallback);
+const optionalInt = (min: number) => z.preprocess((v) => (v === '' ? undefined : v), z.coerce.number().int().min(min).optional());
 /** A job's period in ms: 0 turns the loop off (an external cron calls the job endpoints instead). */
 const interval = (fallback: number) =>
   z.coerce.number().int().refine((v) => v === 0 || v >= 100, 'must be 0 (off) or at least 100').default(fallback);
@@ -24,6 +25,11 @@ function poolModeOf(databaseUrl: string | undefined): 'session' | 'transaction' 
   } catch {
     return 'session';
   }
+}
+
+/** ACCESS_TOKEN_TTL_SECONDS, else its deprecated name JWT_TTL_SECONDS, else an hour. */
+function accessTokenTtlOf(env: { ACCESS_TOKEN_TTL_SECONDS?: number | undefined; JWT_TTL_SECONDS?: number | undefined }): number {
+  return env.ACCESS_TOKEN_TTL_SECONDS ?? env.JWT_TTL_SECONDS ?? 3600;
 }
 
 /** proxy-addr's names for address ranges, as Fastify's trustProxy takes them. */
@@ -60,6 +66,9 @@ const trustProxy = z
     return z.NEVER;
   });
 
+/** `address` or `Name <address>`: printable, one line (a line break in a header would let it forge others). */
+const MAIL_FROM = /^(?:[^<>\p{Cc}]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/u;
+
 /** Production secrets must be random, not merely long: bits as estimatedEntropyBits counts them. */
 const MIN_SECRET_BITS = { JWT_SECRET: 112, CRON_SECRET: 80 } as const;
 
@@ -83,7 +92,12 @@ const envSchema = z
     /** How often live events poll for task changes when LISTEN is unavailable (transaction pooler, no listen URL). */
     EVENTS_POLL_MS: int(2_000, 100),
     JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-    JWT_TTL_SECONDS: int(7 * 24 * 3600, 60),
+    /** Own accounts: lifetime of an access token; a refresh token gets the next (docs/security.md). Default 3600. */
+    ACCESS_TOKEN_TTL_SECONDS: optionalInt(60),
+    /** Deprecated name of ACCESS_TOKEN_TTL_SECONDS, honoured when that is unset (a warning says so at start). */
+    JWT_TTL_SECONDS: optionalInt(60),
+    /** Own accounts: a session whose refresh token goes unused this long is over (its user signs in again). */
+    SESSION_IDLE_TIMEOUT_SECONDS: int(30 * 24 * 3600, 3600),
     /** Set: Supabase Auth is the identity provider (its tokens, its users); unset: our own accounts. */
     SUPABASE_URL: z
       .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional())
@@ -95,6 +109,8 @@ const envSchema = z
     SIGNUP_CREDITS: int(10),
     LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
     AUTH_RATE_LIMIT: int(10, 1),
+    /** Refreshes one address may ask for per minute, per instance: a client refreshes about once an access token's life. */
+    REFRESH_RATE_LIMIT: int(30, 1),
     /** Accounts one address (an IPv6 /64) may create per hour. */
     SIGNUP_RATE_LIMIT: int(5, 1),
     /** Sign-in attempts one account takes per 15 minutes, from all addresses together; a success starts the count anew. */
@@ -148,6 +164,20 @@ const envSchema = z
       .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
       .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
 
+    /**
+     * The mail server outbound mail goes through: `smtp://user:pass@host:587` (STARTTLS when offered) or
+     * `smtps://user:pass@host:465` (TLS throughout); credentials percent-encoded. Unset: outside production, the
+     * development outbox (DATA_DIR/mail, shown at /dev/mail); in production, mail is switched off.
+     */
+    SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
+    /** The From of every message: an address, or `Name <address>`. */
+    MAIL_FROM: z.preprocess(
+      (v) => (v === '' ? undefined : v),
+      z.string().trim().regex(MAIL_FROM, 'must be an address or `Name <address>`, on one line').default('SimpleVideo <no-reply@localhost>'),
+    ),
+    /** Deadline of sending one message, from connecting to the mail server to its answer. */
+    MAIL_TIMEOUT_MS: int(10_000, 100),
+
     STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
     S3_ENDPOINT: optionalUrl,
     S3_REGION: z.string().default('auto'),
@@ -172,6 +202,9 @@ const envSchema = z
           ctx.addIssue({ code: 'custom', path: [key], message: `looks guessable (too few random characters): make one with \`openssl rand -hex 32\`` });
         }
       }
+    }
+    if (env.SESSION_IDLE_TIMEOUT_SECONDS <= accessTokenTtlOf(env)) {
+      ctx.addIssue({ code: 'custom', path: ['SESSION_IDLE_TIMEOUT_SECONDS'], message: 'must be longer than the access token lifetime (ACCESS_TOKEN_TTL_SECONDS)' });
     }
     if (env.SUPABASE_JWT_SECRET !== undefined && env.SUPABASE_URL === undefined) {
       ctx.addIssue({ code: 'custom', path: ['SUPABASE_JWT_SECRET'], message: 'needs SUPABASE_URL (without it, JWT_SECRET verifies our own tokens)' });
@@ -202,6 +235,7 @@ const envSchema = z
     ARCHIVE_ALLOW_PRIVATE_HOSTS: env.ARCHIVE_ALLOW_PRIVATE_HOSTS ?? env.NODE_ENV !== 'production',
     PROVIDER_SIMULATOR: env.PROVIDER_SIMULATOR ?? env.NODE_ENV !== 'production',
     DATABASE_POOL_MODE: env.DATABASE_POOL_MODE ?? poolModeOf(env.DATABASE_URL),
+    ACCESS_TOKEN_TTL_SECONDS: accessTokenTtlOf(env),
   }));
 
 export type Env = z.output<typeof envSchema>;

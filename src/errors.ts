@@ -23,6 +23,10 @@ export const errors = {
   unauthorizedI2v: () => new AppError(401, 'unauthorized', '认证错误: Invalid user session'),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Invalid email or password'),
   emailTaken: () => new AppError(409, 'email_taken', 'Email already registered'),
+  /** A refresh token that is unknown, already used (its session is then ended), or of a session that is over. */
+  invalidRefreshToken: () => new AppError(401, 'invalid_refresh_token', 'Invalid refresh token: sign in again'),
+  /** Not one of the caller's sessions (another user's, ended, or never there): all answer alike. */
+  sessionNotFound: () => new AppError(404, 'session_not_found', 'Session not found'),
   /** Signup and login when SUPABASE_URL is set: users sign up and in with Supabase Auth, not with us. */
   accountsManagedBySupabase: () =>
     new AppError(403, 'accounts_managed_by_supabase', 'Accounts are managed by Supabase Auth: sign up and sign in through Supabase'),
@@ -67,6 +71,8 @@ export const errors = {
       { retry_after_seconds: 5 },
     ),
   cronForbidden: () => new AppError(401, 'unauthorized', 'Unauthorized'),
+  /** The development outbox shows other people's links: only to a browser on the machine the service runs on. */
+  devMailLocalOnly: () => new AppError(403, 'local_only', 'The development outbox answers requests from this machine only'),
   /** upload-to-r2 single mode: the caller named a URL the provider did not give for this task. */
   urlMismatch: (message: string) => new AppError(400, 'url_mismatch', message),
   taskNotCompleted: () => new AppError(400, 'task_not_completed', 'The task has no finished video to upload yet'),

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createDeps } from './compose.js';
 import { ConfigError, loadConfig } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
+import { loadDotEnv } from './dot-env.js';
 import { buildApp } from './http/app.js';
 import { startScheduler } from './jobs/scheduler.js';
 import { createLogger } from './logger.js';
@@ -11,11 +12,16 @@ import { PROJECT_ROOT } from './project-root.js';
 const WEB_ROOT = path.join(PROJECT_ROOT, 'web', 'dist');
 
 async function main(): Promise<void> {
+  loadDotEnv();
   const config = loadConfig();
   const logger = createLogger(config);
   const composition = await createDeps(config, logger);
   const { deps } = composition;
-  const app = await buildApp(deps, { mediaRoot: composition.mediaRoot, webRoot: existsSync(WEB_ROOT) ? WEB_ROOT : undefined });
+  const app = await buildApp(deps, {
+    mediaRoot: composition.mediaRoot,
+    webRoot: existsSync(WEB_ROOT) ? WEB_ROOT : undefined,
+    mailOutbox: composition.mailOutbox,
+  });
   if (!existsSync(WEB_ROOT)) logger.warn('web/dist not found: serving the API only (npm run build makes the web app)');
   const scheduler = config.ROLE === 'api' ? undefined : startScheduler(deps);
 

@@ -1,4 +1,5 @@
-import { SignJWT, UnsecuredJWT } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { decodeJwt, SignJWT, UnsecuredJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, TEST_JWT_SECRET, type TestApp } from './helpers/app.js';
 
@@ -77,10 +78,15 @@ describe('login and logout', () => {
 });
 
 describe('tokens', () => {
-  it('accepts a Supabase-shaped token signed with the configured secret', async () => {
+  it('accepts a Supabase-shaped token signed with the configured secret only when it names a live session of ours', async () => {
     const user = await t.signUp();
-    const token = await supabaseToken({ sub: user.id, email: user.email, role: 'authenticated', aud: 'authenticated' });
-    expect((await me({ authorization: `Bearer ${token}` })).statusCode).toBe(200);
+    const claims = { sub: user.id, email: user.email, role: 'authenticated', aud: 'authenticated' };
+    const { session_id: live } = decodeJwt(user.token);
+    expect((await me({ authorization: `Bearer ${await supabaseToken({ ...claims, session_id: live })}` })).statusCode).toBe(200);
+    // No session (a token from before sessions, or another issuer's with the same secret), or one not ours.
+    for (const token of [await supabaseToken(claims), await supabaseToken({ ...claims, session_id: randomUUID() })]) {
+      expect((await me({ authorization: `Bearer ${token}` })).statusCode).toBe(401);
+    }
   });
 
   it.each([

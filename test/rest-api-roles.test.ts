@@ -81,6 +81,8 @@ describe('reads', () => {
     ['queued file deletions', 'select * from deleted_task_files', DENIED, DENIED, DENIED],
     ['storage keys of archived files', 'select * from task_file_keys', DENIED, DENIED, DENIED],
     ['auth.users', 'select * from auth.users', DENIED, DENIED, DENIED],
+    ['sessions of our own accounts', 'select * from auth_sessions', DENIED, DENIED, DENIED],
+    ['refresh token hashes', 'select * from auth_refresh_tokens', DENIED, DENIED, DENIED],
     ['get_user_credits for A', 'select * from get_user_credits(:a)', DENIED, DENIED, DENIED],
   ])('%s', async (_name, sql, byA, byB, byAnon) => {
     expect(await restRequest('A', sql)).toEqual(byA);
@@ -109,6 +111,8 @@ describe('writes that would cheat or deface', () => {
     ['change their subscription', `update user_subscriptions set plan_type = 'enterprise' where user_id = :a`],
     ['write an idempotency key', `insert into idempotency_keys (user_id, key, request_hash) values (:a, 'x', 'y')`],
     ['write a migration record', `insert into schema_migrations (name) values ('9999_evil.sql')`],
+    ['end everyone’s sessions', 'delete from auth_sessions'],
+    ['plant a refresh token', `insert into auth_refresh_tokens (token_hash, session_id, created_at) values ('\\x00', gen_random_uuid(), now())`],
     ['empty a table', 'truncate video_generation_task_statuses'],
     ['draw ids from a sequence', `select nextval('video_generation_task_definitions_id_seq')`],
   ])('%s: refused for A and anon', async (_name, sql) => {

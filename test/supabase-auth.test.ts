@@ -134,14 +134,21 @@ describe('with SUPABASE_URL, identity is Supabase Auth', () => {
     expect(res.json()).toEqual({ error: 'Unauthorized', code: 'unauthorized' });
   });
 
-  it('closes our signup and login with 403 accounts_managed_by_supabase, and creates no account', async () => {
+  it('closes our signup, login and sessions with 403 accounts_managed_by_supabase, and creates no account', async () => {
     const email = `closed-${randomUUID().slice(0, 8)}@example.com`;
-    for (const [url, payload] of [
-      ['/api/auth/signup', { email, password: 'correct horse battery' }],
-      ['/api/auth/login', { email, password: 'correct horse battery' }],
-      ['/api/auth/signup', { email: 'not-an-email' }],
+    const { token } = await supabaseUser();
+    const headers = { authorization: `Bearer ${token}` };
+    for (const [method, url, payload] of [
+      ['POST', '/api/auth/signup', { email, password: 'correct horse battery' }],
+      ['POST', '/api/auth/login', { email, password: 'correct horse battery' }],
+      ['POST', '/api/auth/signup', { email: 'not-an-email' }],
+      ['POST', '/api/auth/refresh', { refresh_token: 'anything' }],
+      ['GET', '/api/auth/sessions', undefined],
+      ['DELETE', `/api/auth/sessions/${randomUUID()}`, undefined],
+      ['POST', '/api/auth/logout?scope=global', undefined],
+      ['POST', '/api/auth/logout?scope=others', undefined],
     ] as const) {
-      const res = await t.app.inject({ method: 'POST', url, payload });
+      const res = await t.app.inject({ method, url, payload, headers });
       expect(res.statusCode, url).toBe(403);
       expect(res.json()).toEqual({ code: 'accounts_managed_by_supabase', error: expect.stringMatching(/managed by Supabase Auth/) });
       expect(res.headers['set-cookie']).toBeUndefined();

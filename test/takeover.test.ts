@@ -5,6 +5,8 @@ import { adoptOriginalRows } from '../src/db/queries/adoption.js';
 import { prepareDatabase } from '../src/db/prepare.js';
 import { sqlState } from '../src/db/queries/values.js';
 import { asService } from '../src/db/scope.js';
+import { startSession } from '../src/domain/sessions.js';
+import { sessionDepsOf } from '../src/http/routes/auth/respond-with-session.js';
 import { runArchiveOnce, runSyncOnce } from '../src/jobs/passes.js';
 import type { SubmitRequest, VideoProvider } from '../src/providers/video-provider.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
@@ -169,7 +171,8 @@ describe('migrate on the original system’s database', () => {
 
   it('answers the original’s values to its clients', async () => {
     const alice = { id: users.alice!, email: 'alice' };
-    const token = await issuerOf(t.deps.tokens)(alice);
+    const { sessionId } = await startSession(sessionDepsOf(t.deps), alice, { userAgent: null, ip: '127.0.0.1' });
+    const token = await issuerOf(t.deps.tokens)(alice, sessionId);
     const res = await t.app.inject({ method: 'GET', url: '/api/user/fetch-creation', headers: { authorization: `Bearer ${token.token}` } });
     expect(res.statusCode).toBe(200);
     const archived = res.json().creations.find((c: { id: number }) => c.id === tasks.archived);

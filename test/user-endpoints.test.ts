@@ -149,7 +149,7 @@ describe('operations', () => {
   it('serves an OpenAPI 3 document listing every route, and the docs UI', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    for (const path of ['/api/kling/5s', '/api/kling/i2v/hq/10s', '/api/kling-official/i2v/5s', '/api/user/fetch-credit', '/api/videos/latest', '/api/auth/signup']) {
+    for (const path of ['/api/kling/5s', '/api/kling/i2v/hq/10s', '/api/kling-official/i2v/5s', '/api/user/fetch-credit', '/api/videos/latest', '/api/auth/signup', '/api/auth/refresh', '/api/auth/sessions', '/api/auth/sessions/{id}']) {
       expect(doc.paths, path).toHaveProperty([path]);
     }
     expect((await t.app.inject({ method: 'GET', url: '/api/docs/' })).statusCode).toBe(200);

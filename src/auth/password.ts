@@ -1,32 +1,47 @@
-import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+import { randomBytes } from 'node:crypto';
 import { createSemaphore } from '../domain/sync/semaphore.js';
 import { errors } from '../errors.js';
+import { SCRYPT_PREFIX, verifyScryptHash } from './scrypt-hash.js';
 
-// OWASP's scrypt minimum (N=2^17, r=8, p=1) costs ~128 MiB and ~300 ms per hash here; 2^15 keeps signup and login
-// responsive under load while staying well above brute-force comfort for salted hashes.
-const PARAMS = { N: 2 ** 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 } as const;
-const KEY_LENGTH = 32;
+/**
+ * Supabase Auth's hashes, so an account moves between SimpleVideo and Supabase Auth with its password: bcrypt at
+ * Go's DefaultCost (10), written `$2a$` as Go's x/crypto/bcrypt writes it (bcryptjs writes `$2b$`, which computes
+ * the same for passwords under 256 bytes).
+ */
+const BCRYPT_COST = 10;
+const BCRYPT_HASH = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
 
-function derive(password: string, salt: Buffer, params: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) =>
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, params, (err, key) => (err ? reject(err) : resolve(key))),
-  );
+/**
+ * bcrypt reads only a password's first 72 bytes, and Supabase Auth refuses longer passwords at signup. Ours does
+ * too; a longer password never matches a bcrypt hash (it would, cut to 72 bytes, match another password's hash).
+ */
+export const MAX_PASSWORD_BYTES = 72;
+
+export function passwordFitsBcrypt(password: string): boolean {
+  return Buffer.byteLength(password, 'utf8') <= MAX_PASSWORD_BYTES;
 }
 
-/** `scrypt$N$r$p$salt$hash`, base64url parts: self-describing, so parameters can rise later. */
+/** A bcrypt hash in Supabase Auth's format. The caller has checked `passwordFitsBcrypt`. */
 export async function hashPassword(password: string): Promise<string> {
-  const salt = randomBytes(16);
-  const key = await derive(password, salt, PARAMS);
-  return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join('$');
+  if (!passwordFitsBcrypt(password)) throw new RangeError(`a password to hash must fit in ${MAX_PASSWORD_BYTES} bytes`);
+  const salt = (await bcrypt.genSalt(BCRYPT_COST)).replace(/^\$2b\$/, '$2a$');
+  return bcrypt.hash(password, salt);
 }
 
-/** Compares in constant time; a malformed stored hash never matches. */
+/** Checks a password against a bcrypt hash, or an scrypt hash of ours from before; a malformed hash never matches. */
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
-  const [scheme, n, r, p, salt, hash] = stored.split('$');
-  if (scheme !== 'scrypt' || !salt || !hash) return false;
-  const expected = Buffer.from(hash, 'base64url');
-  const key = await derive(password, Buffer.from(salt, 'base64url'), { N: Number(n), r: Number(r), p: Number(p), maxmem: PARAMS.maxmem });
-  return key.length === expected.length && timingSafeEqual(key, expected);
+  if (stored.startsWith(SCRYPT_PREFIX)) return verifyScryptHash(password, stored);
+  if (!BCRYPT_HASH.test(stored) || !passwordFitsBcrypt(password)) return false;
+  return bcrypt.compare(password, stored);
+}
+
+/**
+ * Whether a stored hash, just verified, should be replaced by a bcrypt hash of the same password: scrypt hashes
+ * (so Supabase Auth can read them), unless the password is too long for bcrypt (it then stays scrypt).
+ */
+export function needsRehash(password: string, stored: string): boolean {
+  return stored.startsWith(SCRYPT_PREFIX) && passwordFitsBcrypt(password);
 }
 
 let dummyHash: Promise<string> | undefined;
@@ -47,8 +62,9 @@ export interface PasswordHasher {
 }
 
 /**
- * scrypt runs on libuv's thread pool (4 threads), which file reads and DNS share: unbounded, a burst of sign-ins
- * stalls every download. `concurrency` hashes run at once and `maxWaiting` wait; beyond that the caller gets 503.
+ * bcryptjs computes on the event loop, in slices, and scrypt on libuv's thread pool, which file reads and DNS share:
+ * unbounded, a burst of sign-ins stalls every other request or download. `concurrency` hashes run at once and
+ * `maxWaiting` wait; beyond that the caller gets 503.
  */
 export function createPasswordHasher(options: { concurrency: number; maxWaiting: number }): PasswordHasher {
   const semaphore = createSemaphore(options.concurrency);

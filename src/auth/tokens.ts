@@ -15,17 +15,24 @@ export const accessTokenClaims = z.object({
   exp: z.number(),
 });
 
+/** Ours also name the session (sign-in) they belong to, in Supabase's claim: a token without one is not ours. */
+const ownAccessTokenClaims = accessTokenClaims.extend({ session_id: z.uuid() });
+
+type ClaimsSchema = z.ZodType<z.output<typeof accessTokenClaims> & { session_id?: string }>;
+
 export interface AuthenticatedUser {
   id: string;
   email: string;
+  /** The session (sign-in) the access token belongs to, from its `session_id` claim: always set on our own tokens. */
+  sessionId?: string;
 }
 
 export interface TokenService {
   /**
-   * Signs an access token for one of our own accounts. Absent when another identity provider (Supabase Auth)
-   * issues the tokens and our signup and login are closed.
+   * Signs an access token for one of our own accounts, in the session `sessionId`. Absent when another identity
+   * provider (Supabase Auth) issues the tokens and our signup and login are closed.
    */
-  issue?(user: AuthenticatedUser): Promise<{ token: string; expiresIn: number }>;
+  issue?(user: AuthenticatedUser, sessionId: string): Promise<{ token: string; expiresIn: number }>;
   /** The token's user, or null for anything not a valid, unexpired access token of the identity provider. */
   verify(token: string): Promise<AuthenticatedUser | null>;
 }
@@ -38,21 +45,23 @@ export function issuerOf(tokens: TokenService): NonNullable<TokenService['issue'
 
 /**
  * The end both verifiers share: a token verified before and not yet expired answers from memory; otherwise `check`
- * (jose's jwtVerify with the identity provider's keys and rules) runs, the claims must have Supabase's shape, and
- * the user is remembered until `exp`. A JOSE failure means "no user"; anything else is thrown.
+ * (jose's jwtVerify with the identity provider's keys and rules) runs, the claims must have `claims`' shape
+ * (Supabase's), and the user is remembered until `exp`. A JOSE failure means "no user"; anything else is thrown.
  */
 export function verifyWithCache(
   check: (token: string, currentDate: Date) => Promise<JWTPayload>,
   nowMs: () => number,
+  claimsSchema: ClaimsSchema = accessTokenClaims,
 ): TokenService['verify'] {
   const verified = createVerifiedCache();
   return async (token) => {
     const known = verified.get(token, Math.floor(nowMs() / 1000));
     if (known) return known;
     try {
-      const claims = accessTokenClaims.safeParse(await check(token, new Date(nowMs())));
+      const claims = claimsSchema.safeParse(await check(token, new Date(nowMs())));
       if (!claims.success) return null;
-      const user = { id: claims.data.sub, email: claims.data.email };
+      const { sub: id, email, session_id: sessionId } = claims.data;
+      const user = { id, email, ...(sessionId && { sessionId }) };
       verified.set(token, user, claims.data.exp);
       return user;
     } catch (error) {
@@ -62,7 +71,11 @@ export function verifyWithCache(
   };
 }
 
-/** Our own accounts' tokens: HS256 with JWT_SECRET (a Supabase project's legacy secret makes its tokens valid too). */
+/**
+ * Our own accounts' tokens: HS256 with JWT_SECRET, living `ttlSeconds` (ACCESS_TOKEN_TTL_SECONDS), each naming its
+ * session. One without `session_id` (ours from before sessions, or made by another issuer that has the secret) is
+ * refused; whether the session it names is still going is the account gate's question (domain/live-sessions.ts).
+ */
 export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
   const secret = new TextEncoder().encode(options.secret);
   // Imported once: jose would import a raw secret again on every call.
@@ -70,9 +83,9 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
   const nowMs = () => options.now?.() ?? Date.now();
 
   return {
-    async issue(user) {
+    async issue(user, sessionId) {
       const iat = Math.floor(nowMs() / 1000);
-      const token = await new SignJWT({ email: user.email, role: 'authenticated' })
+      const token = await new SignJWT({ email: user.email, role: 'authenticated', session_id: sessionId })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(user.id)
         .setAudience('authenticated')
@@ -85,6 +98,7 @@ export function createTokenService(options: { secret: string; ttlSeconds: number
     verify: verifyWithCache(
       async (token, currentDate) => (await jwtVerify(token, await key, { algorithms: ['HS256'], audience: 'authenticated', currentDate })).payload,
       nowMs,
+      ownAccessTokenClaims,
     ),
   };
 }

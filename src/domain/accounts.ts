@@ -1,9 +1,9 @@
 import type { PasswordHasher } from '../auth/password.js';
-import { dummyPasswordHash } from '../auth/password.js';
+import { dummyPasswordHash, needsRehash } from '../auth/password.js';
 import type { AuthenticatedUser } from '../auth/tokens.js';
 import type { Db } from '../db/db.js';
 import { openCreditAccount } from '../db/queries/credits.js';
-import { EmailTakenError, findUserByEmail, insertUser } from '../db/queries/users.js';
+import { EmailTakenError, findUserByEmail, insertUser, replacePasswordHash } from '../db/queries/users.js';
 import { errors } from '../errors.js';
 import { limitLoginAttempts, type AuthLimitDeps } from './auth-limits.js';
 
@@ -33,7 +33,8 @@ export async function signUp(
 
 /**
  * Checks a password; an unknown email and a wrong password fail alike, in about the same time. Each account takes
- * a bounded number of attempts, from all addresses together, so rotating addresses buys no more guesses.
+ * a bounded number of attempts, from all addresses together, so rotating addresses buys no more guesses. An scrypt
+ * hash from before bcrypt is replaced by a bcrypt one now that the password is at hand.
  */
 export async function logIn(
   deps: AuthLimitDeps & { db: Db; passwords: PasswordHasher },
@@ -45,5 +46,9 @@ export async function logIn(
   const ok = await deps.passwords.verify(input.password, user?.encryptedPassword ?? (await dummyPasswordHash()));
   if (!user || !ok) throw errors.invalidCredentials();
   await attempt.succeeded();
+  if (needsRehash(input.password, user.encryptedPassword)) {
+    const to = await deps.passwords.hash(input.password);
+    await replacePasswordHash(deps.db, { userId: user.id, from: user.encryptedPassword, to });
+  }
   return { id: user.id, email: user.email };
 }

@@ -10,9 +10,11 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTyp
 import type { Deps } from '../deps.js';
 import { ARCHIVE_PREFIX } from '../domain/archive/archive-deps.js';
 import { errors } from '../errors.js';
+import type { MailOutbox } from '../mail/outbox.js';
 import { mediaRoutes } from '../storage/media-route.js';
 import { errorHandler } from './error-handler.js';
 import { requestIdFor } from './request-id.js';
+import { registerDevMail } from './routes/dev/mail.js';
 import { securityHeaders } from './security-headers.js';
 import { registerRoutes } from './routes.js';
 import type { App } from './types.js';
@@ -24,6 +26,8 @@ export interface AppOptions {
   mediaRoot?: string;
   /** The built web app, served at / (unset: API only). */
   webRoot?: string;
+  /** The development outbox when it is the mail driver, shown at /dev/mail (never in production). */
+  mailOutbox?: MailOutbox;
 }
 
 /** The whole HTTP application, given its dependencies. Used by main and by the tests. */
@@ -84,6 +88,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   if (options.mediaRoot && deps.storage.driver === 'local') {
     await app.register(mediaRoutes({ root: options.mediaRoot, publicPrefix: ARCHIVE_PREFIX }));
   }
+  // The outbox holds other people's confirmation and reset links: production never serves it, whatever it is given.
+  if (options.mailOutbox && deps.config.NODE_ENV !== 'production') registerDevMail(app, options.mailOutbox);
   if (options.webRoot) {
     await app.register(fastifyStatic, { root: options.webRoot, prefix: '/', wildcard: false, index: ['index.html'] });
   }
@@ -95,7 +101,7 @@ function trustedProxies(setting: false | number | string[]): boolean | string[] 
   return typeof setting === 'number' ? (_address, hop) => hop < setting : setting;
 }
 
-/** Browser navigation to a page of the single-page app (not an API or media path): answered with index.html. */
+/** Browser navigation to a page of the single-page app (not an API, media or development path): answered with index.html. */
 function isPageRequest(method: string, url: string): boolean {
-  return (method === 'GET' || method === 'HEAD') && !/^\/(api|media)(\/|$)/.test(url) && url !== '/healthz' && url !== '/metrics';
+  return (method === 'GET' || method === 'HEAD') && !/^\/(api|media|dev)(\/|$)/.test(url) && url !== '/healthz' && url !== '/metrics';
 }

@@ -1,7 +1,10 @@
 import type { Deps } from '../deps.js';
+import { registerDeleteSession } from './routes/auth/delete-session.js';
+import { registerListSessions } from './routes/auth/list-sessions.js';
 import { registerLogin } from './routes/auth/login.js';
 import { registerLogout } from './routes/auth/logout.js';
 import { registerMe } from './routes/auth/me.js';
+import { registerRefresh } from './routes/auth/refresh.js';
 import { registerSignup } from './routes/auth/signup.js';
 import { registerImageToVideo } from './routes/generation/image-to-video.js';
 import { registerTextToVideo } from './routes/generation/text-to-video.js';
@@ -35,8 +38,11 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerMetrics(app, deps);
   registerSignup(app, deps);
   registerLogin(app, deps);
-  registerLogout(app, deps);
+  registerRefresh(app, deps, session);
+  registerLogout(app, deps, session);
   registerMe(app, deps, session);
+  registerListSessions(app, deps, session);
+  registerDeleteSession(app, deps, session);
   registerFetchCredit(app, deps, session);
   registerFetchSubscription(app, deps, session);
   registerFetchCreation(app, deps, session);

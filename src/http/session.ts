@@ -5,6 +5,9 @@ import { errors } from '../errors.js';
 import { readSupabaseAccessToken } from './supabase-cookie.js';
 
 export const SESSION_COOKIE = 'sv_session';
+/** The refresh token's cookie: sent only to the auth routes, and only from our own pages (SameSite=Strict). */
+export const REFRESH_COOKIE = 'sv_refresh';
+const REFRESH_COOKIE_PATH = '/api/auth';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,12 +18,19 @@ declare module 'fastify' {
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-export function setSessionCookie(reply: FastifyReply, token: string, maxAgeSeconds: number, secure: boolean): void {
-  reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: maxAgeSeconds });
+/** The access token (gone from the browser when it expires) and the refresh token (kept while the session may be). */
+export function setSessionCookies(
+  reply: FastifyReply,
+  cookies: { accessToken: string; accessMaxAge: number; refreshToken: string; refreshMaxAge: number; secure: boolean },
+): void {
+  const { secure } = cookies;
+  reply.setCookie(SESSION_COOKIE, cookies.accessToken, { httpOnly: true, sameSite: 'lax', secure, path: '/', maxAge: cookies.accessMaxAge });
+  reply.setCookie(REFRESH_COOKIE, cookies.refreshToken, { httpOnly: true, sameSite: 'strict', secure, path: REFRESH_COOKIE_PATH, maxAge: cookies.refreshMaxAge });
 }
 
-export function clearSessionCookie(reply: FastifyReply, secure: boolean): void {
+export function clearSessionCookies(reply: FastifyReply, secure: boolean): void {
   reply.clearCookie(SESSION_COOKIE, { httpOnly: true, sameSite: 'lax', secure, path: '/' });
+  reply.clearCookie(REFRESH_COOKIE, { httpOnly: true, sameSite: 'strict', secure, path: REFRESH_COOKIE_PATH });
 }
 
 function bearerToken(request: FastifyRequest): string | undefined {
@@ -50,7 +60,8 @@ export interface SessionOptions {
   supabaseCookie?: string;
   /**
    * Asked by `requireUser` once a token verified: false refuses the user with the route's 401 (a `sub` unknown
-   * to auth.users). See domain/account-gate.ts.
+   * to auth.users, or with our own accounts a session that has ended). See domain/account-gate.ts and
+   * domain/live-sessions.ts.
    */
   admit: AccountGate;
 }
@@ -78,6 +89,17 @@ export async function readUser(request: FastifyRequest, options: SessionOptions)
     if (user) return user;
   }
   return null;
+}
+
+/**
+ * The refresh token of a request: `fromBody` when the client sent one, else the `sv_refresh` cookie, which (as any
+ * cookie) is refused for a state change from another site.
+ */
+export function readRefreshToken(request: FastifyRequest, options: SessionOptions, fromBody?: string): string | undefined {
+  if (fromBody) return fromBody;
+  const cookie = request.cookies[REFRESH_COOKIE];
+  if (cookie && isForeignOrigin(request, options.allowedOrigins)) throw errors.forbiddenOrigin();
+  return cookie || undefined;
 }
 
 /** A preHandler that admits signed-in users only, answering the route's 401 otherwise. */

@@ -1,4 +1,5 @@
 import { deleteStaleAttempts } from '../db/queries/auth-attempt-limits.js';
+import { deleteIdleSessions } from '../db/queries/auth-sessions.js';
 import { deleteExpiredIdempotencyKeys } from '../db/queries/idempotency.js';
 import { asService } from '../db/scope.js';
 import type { Deps } from '../deps.js';
@@ -11,7 +12,7 @@ export interface Scheduler {
   stop(): Promise<void>;
 }
 
-/** Expired Idempotency-Keys and sign-in counters are purged this often. */
+/** Expired Idempotency-Keys, sign-in counters and sessions are purged this often. */
 const PURGE_INTERVAL_MS = 3600_000;
 /** The first passes run shortly after start, not a full interval later. */
 const FIRST_RUN_DELAY_MS = 1_000;
@@ -72,10 +73,15 @@ export async function drain(run: () => Promise<unknown[]>, batchSize: number): P
   }
 }
 
-/** Expired Idempotency-Keys (as service_role) and sign-in counters (ours alone: as the connection's role). */
+/**
+ * Expired Idempotency-Keys (as service_role), sign-in counters and sessions idle past SESSION_IDLE_TIMEOUT_SECONDS
+ * (ours alone: as the connection's role).
+ */
 async function purgeExpired(deps: Deps): Promise<void> {
+  const now = deps.clock.now().getTime();
   await asService(deps.db, (tx) => deleteExpiredIdempotencyKeys(tx));
-  await deleteStaleAttempts(deps.db, new Date(deps.clock.now().getTime() - ATTEMPT_COUNTERS_KEPT_MS));
+  await deleteStaleAttempts(deps.db, new Date(now - ATTEMPT_COUNTERS_KEPT_MS));
+  await deleteIdleSessions(deps.db, new Date(now - deps.config.SESSION_IDLE_TIMEOUT_SECONDS * 1000));
 }
 
 /** Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) and the purge of expired rows. */

@@ -105,7 +105,7 @@ export async function startE2eServer(webRoot: string, env: Record<string, string
   const logger = createLogger(config);
   const composition = await createDeps(config, logger);
   const { deps } = composition;
-  const app = await buildApp(deps, { mediaRoot: composition.mediaRoot, webRoot });
+  const app = await buildApp(deps, { mediaRoot: composition.mediaRoot, webRoot, mailOutbox: composition.mailOutbox });
   const scheduler = startScheduler(deps);
   try {
     await app.listen({ port: config.PORT, host: config.HOST });

@@ -141,6 +141,41 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
     await pageA.getByTestId('balance').filter({ hasText: /^10$/ }).waitFor({ timeout: UI_TIMEOUT });
   });
 
+  it('keeps the user signed in when the access token expires: the app refreshes it silently', async () => {
+    // When the access token expires the browser drops its cookie (Max-Age is the token's life); sv_refresh stays.
+    const refreshed = () => pageA.waitForResponse((r) => r.url().endsWith('/api/auth/refresh'), { timeout: UI_TIMEOUT });
+    await contextA.clearCookies({ name: 'sv_session' });
+    const [onLoad] = await Promise.all([refreshed(), pageA.reload()]);
+    expect(onLoad.status()).toBe(200);
+    await pageA.getByTestId('balance').filter({ hasText: /^10$/ }).waitFor({ timeout: UI_TIMEOUT });
+    expect(pageA.url()).toMatch(/\/create$/);
+
+    // Mid-page too: the next API call meets the 401, refreshes, and is asked again.
+    await contextA.clearCookies({ name: 'sv_session' });
+    const [inPage] = await Promise.all([refreshed(), pageA.getByTestId('nav-account').click()]);
+    expect(inPage.status()).toBe(200);
+    await pageA.getByTestId('account-balance').filter({ hasText: /^10$/ }).waitFor({ timeout: UI_TIMEOUT });
+    expect((await contextA.cookies()).map((c) => c.name).sort()).toEqual(['sv_refresh', 'sv_session']);
+    await pageA.getByTestId('nav-create').click();
+    await pageA.waitForURL('**/create');
+  });
+
+  it('sends a user whose session is over to sign in, with no error about tokens', async () => {
+    const context = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });
+    try {
+      const page = await context.newPage();
+      watchErrors(page);
+      await signUp(page, `carol-${Date.now()}@example.com`);
+      await context.clearCookies(); // signed out elsewhere: no access token, and the refresh token fails
+      await page.getByTestId('nav-videos').click();
+      await page.waitForURL(/\/login\?next=%2Fvideos$/, { timeout: UI_TIMEOUT });
+      expect(await page.getByTestId('session-notice').innerText()).toBe('Please sign in again.');
+      expect(await page.locator('[data-testid="form-error"], .notice-error').count()).toBe(0);
+    } finally {
+      await context.close();
+    }
+  });
+
   it('creates a text-to-video and lists it as queued', async () => {
     await waitForPriceAndBalance(pageA, '1', '10'); // standard 5 s text-to-video on 302.ai
     await screenshot(pageA, 'create-desktop');

@@ -10,6 +10,7 @@ export interface AuthResponse {
   access_token: string;
   token_type: string;
   expires_in: number;
+  refresh_token: string;
 }
 
 export interface FeedVideo {
@@ -134,7 +135,7 @@ export class ApiError extends Error {
 
 let unauthorizedHandler: (() => void) | null = null;
 
-/** Called when an authenticated request answers 401 (expired or missing session). */
+/** Called when an authenticated request answers 401 and no refresh helps (the session is over, or there is none). */
 export function setUnauthorizedHandler(handler: (() => void) | null): void {
   unauthorizedHandler = handler;
 }
@@ -145,6 +146,8 @@ interface RequestOptions {
   headers?: Record<string, string>;
   /** A 401 is an expected answer here (login, me): do not treat it as an expired session. */
   expect401?: boolean;
+  /** Signing in and out: a 401 is the answer itself, not an access token to refresh. */
+  noRefresh?: boolean;
 }
 
 function codeForStatus(status: number): string {
@@ -154,7 +157,22 @@ function codeForStatus(status: number): string {
   return `http_${status}`;
 }
 
-async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+let refreshing: Promise<boolean> | null = null;
+
+/**
+ * Gets a new access token with the refresh token's cookie (httpOnly, sent to /api/auth only); true when it did.
+ * Requests that meet an expired token together share one refresh: each refresh token works once.
+ */
+function refreshSession(): Promise<boolean> {
+  refreshing ??= fetch('/api/auth/refresh', { method: 'POST', headers: { Accept: 'application/json' }, credentials: 'same-origin' })
+    .then((res) => res.ok, () => false)
+    .finally(() => {
+      refreshing = null;
+    });
+  return refreshing;
+}
+
+async function send(method: string, path: string, options: RequestOptions): Promise<Response> {
   const headers: Record<string, string> = { Accept: 'application/json', ...options.headers };
   let body: BodyInit | undefined;
   if (options.json !== undefined) {
@@ -163,12 +181,18 @@ async function request<T>(method: string, path: string, options: RequestOptions 
   } else if (options.form) {
     body = options.form;
   }
-  let res: Response;
   try {
-    res = await fetch(path, { method, headers, body, credentials: 'same-origin' });
+    return await fetch(path, { method, headers, body, credentials: 'same-origin' });
   } catch {
     throw new ApiError(0, 'network_error', 'Could not reach the server.');
   }
+}
+
+async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+  let res = await send(method, path, options);
+  // Access tokens are short-lived (an hour by default): on a 401, refresh once and ask again. Only when that fails
+  // is the session over.
+  if (res.status === 401 && !options.noRefresh && (await refreshSession())) res = await send(method, path, options);
   const text = res.status === 204 ? '' : await res.text().catch(() => '');
   let data: unknown = undefined;
   if (text) {
@@ -205,10 +229,10 @@ export function normalizeCreation(c: Creation): Creation {
 
 export const api = {
   signup: (email: string, password: string) =>
-    request<AuthResponse>('POST', '/api/auth/signup', { json: { email, password }, expect401: true }),
+    request<AuthResponse>('POST', '/api/auth/signup', { json: { email, password }, expect401: true, noRefresh: true }),
   login: (email: string, password: string) =>
-    request<AuthResponse>('POST', '/api/auth/login', { json: { email, password }, expect401: true }),
-  logout: () => request<void>('POST', '/api/auth/logout', { expect401: true }),
+    request<AuthResponse>('POST', '/api/auth/login', { json: { email, password }, expect401: true, noRefresh: true }),
+  logout: () => request<void>('POST', '/api/auth/logout', { expect401: true, noRefresh: true }),
   me: () => request<{ user: User }>('GET', '/api/auth/me', { expect401: true }),
 
   latestVideos: () => request<FeedVideo[]>('GET', '/api/videos/latest'),

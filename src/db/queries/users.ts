@@ -48,3 +48,14 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
   );
   return rows[0];
 }
+
+/**
+ * Replaces a user's password hash with another of the same password (an old scheme upgraded at sign-in), only if it
+ * is still `from`: a password changed meanwhile is never overwritten.
+ */
+export async function replacePasswordHash(db: Queryable, input: { userId: string; from: string; to: string }): Promise<void> {
+  await db.query(
+    `update auth.users set encrypted_password = $3, updated_at = now() where id = $1 and encrypted_password = $2`,
+    [input.userId, input.from, input.to],
+  );
+}

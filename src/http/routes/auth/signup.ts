@@ -3,8 +3,8 @@ import { signUp } from '../../../domain/accounts.js';
 import { limitSignups } from '../../../domain/auth-limits.js';
 import { errorBody, type App } from '../../types.js';
 import { authLimitDepsOf } from './auth-limit-deps.js';
-import { ownAccountsOnly, startSession } from './respond-with-session.js';
-import { credentialsBody, sessionBody } from './schemas.js';
+import { ownAccountsOnly, replyWithNewSession } from './respond-with-session.js';
+import { sessionBody, signupBody } from './schemas.js';
 
 export function registerSignup(app: App, deps: Deps): void {
   app.post('/api/auth/signup', {
@@ -12,15 +12,15 @@ export function registerSignup(app: App, deps: Deps): void {
     config: { rateLimit: { max: deps.config.AUTH_RATE_LIMIT, timeWindow: '1 minute' } },
     schema: {
       tags: ['auth'],
-      summary: 'Create an account; starts a session (cookie) and returns an access token',
-      body: credentialsBody,
+      summary: 'Create an account; starts a session (cookies) and returns an access token and a refresh token',
+      body: signupBody,
       response: { 201: sessionBody, 400: errorBody, 403: errorBody, 409: errorBody, 429: errorBody },
     },
     handler: async (request, reply) => {
       // Counted per address before the password is hashed: each account comes with free credits.
       await limitSignups(authLimitDepsOf(deps), request.ip);
       const user = await signUp({ db: deps.db, signupCredits: deps.config.SIGNUP_CREDITS, passwords: deps.passwords }, request.body);
-      return reply.status(201).send(await startSession(deps, reply, user));
+      return reply.status(201).send(await replyWithNewSession(deps, request, reply, user));
     },
   });
 }

@@ -1,8 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { errors } from '../../../errors.js';
 import { bearerMatches } from '../../bearer-secret.js';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+import { isLoopbackPeer } from '../../loopback.js';
 
 /**
  * The job endpoints' guard: `Authorization: Bearer $CRON_SECRET`, compared in constant time. Without CRON_SECRET,
@@ -13,7 +12,7 @@ const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
 export function requireCronSecret(secret: string | undefined, options: { production: boolean }) {
   return async (request: FastifyRequest): Promise<void> => {
     if (secret === undefined) {
-      if (options.production || !LOOPBACK.has(request.socket.remoteAddress ?? '')) throw errors.cronForbidden();
+      if (options.production || !isLoopbackPeer(request)) throw errors.cronForbidden();
       return;
     }
     if (!bearerMatches(request.headers.authorization, secret)) throw errors.cronForbidden();
