@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from './config.js';
 
 /** Secrets as `openssl rand -hex` makes them: production refuses guessable ones. */
 const JWT = '5f0c2a9e7b13d84c6e21f9a07d3b58e4c1a6f2d90b7e35c8';
@@ -149,5 +149,21 @@ describe('loadConfig', () => {
   it('treats empty strings as unset', () => {
     const config = loadConfig({ DATABASE_URL: '', JWT_SECRET: '' });
     expect([config.DATABASE_URL, config.JWT_SECRET]).toEqual([undefined, undefined]);
+  });
+});
+
+describe('.env.example', () => {
+  it('lists every variable the configuration reads, and nothing else, as Node parses the file', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFile } = await import('node:fs/promises');
+    const listed = Object.keys(parseEnv(await readFile(new URL('../.env.example', import.meta.url), 'utf8')));
+    expect([...listed].sort()).toEqual([...CONFIG_VARIABLES].sort());
+  });
+
+  it('shows each default as the schema has it: copied to .env unchanged, it configures what no file does', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFile } = await import('node:fs/promises');
+    const copied = loadConfig(parseEnv(await readFile(new URL('../.env.example', import.meta.url), 'utf8')));
+    expect(copied).toEqual(loadConfig({}));
   });
 });

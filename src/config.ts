@@ -72,121 +72,126 @@ const MAIL_FROM = /^(?:[^<>\p{Cc}]*<[^<>@\s]+@[^<>@\s]+>|[^<>@\s]+@[^<>@\s]+)$/u
 /** Production secrets must be random, not merely long: bits as estimatedEntropyBits counts them. */
 const MIN_SECRET_BITS = { JWT_SECRET: 112, CRON_SECRET: 80 } as const;
 
-const envSchema = z
-  .object({
-    NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-    ROLE: z.enum(['all', 'api', 'worker']).default('all'),
-    PORT: int(3000),
-    HOST: z.string().default('0.0.0.0'),
-    TRUST_PROXY: trustProxy,
-    /** Deadline for receiving a whole request, body included (a slow sender is cut off with 408). */
-    REQUEST_TIMEOUT_MS: int(60_000, 1000),
-    PUBLIC_URL: optionalUrl,
-    DATA_DIR: z.string().default('./data'),
-    DATABASE_URL: optionalString,
-    DATABASE_POOL_SIZE: int(20, 1),
-    /** 'transaction' when DATABASE_URL is a transaction pooler; unset: detected for Supabase's (see poolModeOf). */
-    DATABASE_POOL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['session', 'transaction']).optional()),
-    /** A direct or session-mode connection string used only for LISTEN (live events behind a transaction pooler). */
-    DATABASE_LISTEN_URL: optionalString,
-    /** How often live events poll for task changes when LISTEN is unavailable (transaction pooler, no listen URL). */
-    EVENTS_POLL_MS: int(2_000, 100),
-    JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-    /** Own accounts: lifetime of an access token; a refresh token gets the next (docs/security.md). Default 3600. */
-    ACCESS_TOKEN_TTL_SECONDS: optionalInt(60),
-    /** Deprecated name of ACCESS_TOKEN_TTL_SECONDS, honoured when that is unset (a warning says so at start). */
-    JWT_TTL_SECONDS: optionalInt(60),
-    /** Own accounts: a session whose refresh token goes unused this long is over (its user signs in again). */
-    SESSION_IDLE_TIMEOUT_SECONDS: int(30 * 24 * 3600, 3600),
-    /** Set: Supabase Auth is the identity provider (its tokens, its users); unset: our own accounts. */
-    SUPABASE_URL: z
-      .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional())
-      // The issuer and the JWKS address are built on it: https://x.supabase.co/ and https://x.supabase.co are one project.
-      .transform((v) => v?.replace(/\/+$/, '')),
-    /** The project's legacy HS256 JWT secret, for projects whose tokens are not yet signed with asymmetric keys. */
-    SUPABASE_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
-    CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
-    SIGNUP_CREDITS: int(10),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-    AUTH_RATE_LIMIT: int(10, 1),
-    /** Refreshes one address may ask for per minute, per instance: a client refreshes about once an access token's life. */
-    REFRESH_RATE_LIMIT: int(30, 1),
-    /** Accounts one address (an IPv6 /64) may create per hour. */
-    SIGNUP_RATE_LIMIT: int(5, 1),
-    /** Sign-in attempts one account takes per 15 minutes, from all addresses together; a success starts the count anew. */
-    LOGIN_ATTEMPT_LIMIT: int(10, 1),
-    /** Password hashes computed at once; more wait their turn, so hashing never takes the whole thread pool. */
-    PASSWORD_HASH_CONCURRENCY: int(2, 1),
-    GENERATION_RATE_LIMIT: int(20, 1),
-    /** A comment line on every idle server-sent events stream this often, before proxies close it (nginx: 60 s). */
-    SSE_HEARTBEAT_MS: int(15_000, 100),
-    SSE_MAX_STREAMS_PER_USER: int(5, 1),
-    SSE_MAX_STREAMS: int(1_000, 1),
-    /** Set: /metrics needs `Authorization: Bearer <token>`. */
-    METRICS_TOKEN: optionalString,
-    /** The task counts on /metrics are read from the database at most this often, however often it is scraped. */
-    METRICS_TASKS_CACHE_MS: int(10_000),
+/** Every variable the service reads, with its rule and default. */
+const variables = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  ROLE: z.enum(['all', 'api', 'worker']).default('all'),
+  PORT: int(3000),
+  HOST: z.string().default('0.0.0.0'),
+  TRUST_PROXY: trustProxy,
+  /** Deadline for receiving a whole request, body included (a slow sender is cut off with 408). */
+  REQUEST_TIMEOUT_MS: int(60_000, 1000),
+  PUBLIC_URL: optionalUrl,
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_URL: optionalString,
+  DATABASE_POOL_SIZE: int(20, 1),
+  /** 'transaction' when DATABASE_URL is a transaction pooler; unset: detected for Supabase's (see poolModeOf). */
+  DATABASE_POOL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['session', 'transaction']).optional()),
+  /** A direct or session-mode connection string used only for LISTEN (live events behind a transaction pooler). */
+  DATABASE_LISTEN_URL: optionalString,
+  /** How often live events poll for task changes when LISTEN is unavailable (transaction pooler, no listen URL). */
+  EVENTS_POLL_MS: int(2_000, 100),
+  JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  /** Own accounts: lifetime of an access token; a refresh token gets the next (docs/security.md). Default 3600. */
+  ACCESS_TOKEN_TTL_SECONDS: optionalInt(60),
+  /** Deprecated name of ACCESS_TOKEN_TTL_SECONDS, honoured when that is unset (a warning says so at start). */
+  JWT_TTL_SECONDS: optionalInt(60),
+  /** Own accounts: a session whose refresh token goes unused this long is over (its user signs in again). */
+  SESSION_IDLE_TIMEOUT_SECONDS: int(30 * 24 * 3600, 3600),
+  /** Set: Supabase Auth is the identity provider (its tokens, its users); unset: our own accounts. */
+  SUPABASE_URL: z
+    .preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^https?$/ }).optional())
+    // The issuer and the JWKS address are built on it: https://x.supabase.co/ and https://x.supabase.co are one project.
+    .transform((v) => v?.replace(/\/+$/, '')),
+  /** The project's legacy HS256 JWT secret, for projects whose tokens are not yet signed with asymmetric keys. */
+  SUPABASE_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
+  SIGNUP_CREDITS: int(10),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  AUTH_RATE_LIMIT: int(10, 1),
+  /** Refreshes one address may ask for per minute, per instance: a client refreshes about once an access token's life. */
+  REFRESH_RATE_LIMIT: int(30, 1),
+  /** Accounts one address (an IPv6 /64) may create per hour. */
+  SIGNUP_RATE_LIMIT: int(5, 1),
+  /** Sign-in attempts one account takes per 15 minutes, from all addresses together; a success starts the count anew. */
+  LOGIN_ATTEMPT_LIMIT: int(10, 1),
+  /** Password hashes computed at once; more wait their turn, so hashing never takes the whole thread pool. */
+  PASSWORD_HASH_CONCURRENCY: int(2, 1),
+  GENERATION_RATE_LIMIT: int(20, 1),
+  /** A comment line on every idle server-sent events stream this often, before proxies close it (nginx: 60 s). */
+  SSE_HEARTBEAT_MS: int(15_000, 100),
+  SSE_MAX_STREAMS_PER_USER: int(5, 1),
+  SSE_MAX_STREAMS: int(1_000, 1),
+  /** Set: /metrics needs `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: optionalString,
+  /** The task counts on /metrics are read from the database at most this often, however often it is scraped. */
+  METRICS_TASKS_CACHE_MS: int(10_000),
 
-    AI302_API_KEY: optionalString,
-    AI302_BASE_URL: z.url().default('https://api.302.ai'),
-    /**
-     * Sent as `?geo=` on 302.ai's status fetch: `global` or `cn`, the region of 302's service that answers. Unset:
-     * not sent, and 302 picks (what it then picks is not documented).
-     */
-    AI302_GEO: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['global', 'cn']).optional()),
-    KLING_ACCESS_KEY: optionalString,
-    KLING_SECRET_KEY: optionalString,
-    KLING_BASE_URL: z.url().default('https://api-singapore.klingai.com'),
-    /**
-     * Whether the built-in simulator stands in for a provider without keys (and plain-http result URLs, which only
-     * it serves, are accepted). Unset: yes outside production, no in production, where a provider without keys is
-     * switched off instead. Its clips are samples, not the user's video: production runs it only when asked to.
-     */
-    PROVIDER_SIMULATOR: z
-      .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
-      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
-    PROVIDER_TIMEOUT_MS: int(30_000, 100),
-    PROVIDER_CONCURRENCY: int(8, 1),
-    SIMULATOR_DELAY_MS: int(15_000),
-    SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
+  AI302_API_KEY: optionalString,
+  AI302_BASE_URL: z.url().default('https://api.302.ai'),
+  /**
+   * Sent as `?geo=` on 302.ai's status fetch: `global` or `cn`, the region of 302's service that answers. Unset:
+   * not sent, and 302 picks (what it then picks is not documented).
+   */
+  AI302_GEO: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['global', 'cn']).optional()),
+  KLING_ACCESS_KEY: optionalString,
+  KLING_SECRET_KEY: optionalString,
+  KLING_BASE_URL: z.url().default('https://api-singapore.klingai.com'),
+  /**
+   * Whether the built-in simulator stands in for a provider without keys (and plain-http result URLs, which only
+   * it serves, are accepted). Unset: yes outside production, no in production, where a provider without keys is
+   * switched off instead. Its clips are samples, not the user's video: production runs it only when asked to.
+   */
+  PROVIDER_SIMULATOR: z
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  PROVIDER_TIMEOUT_MS: int(30_000, 100),
+  PROVIDER_CONCURRENCY: int(8, 1),
+  SIMULATOR_DELAY_MS: int(15_000),
+  SIMULATOR_FAILURE_RATE: z.coerce.number().min(0).max(1).default(0),
 
-    SYNC_INTERVAL_MS: interval(30_000),
-    ARCHIVE_INTERVAL_MS: interval(300_000),
-    TASK_TIMEOUT_MS: int(2 * 3600_000, 1000),
-    LEASE_MS: int(120_000, 1000),
-    SYNC_BATCH_SIZE: int(200, 1),
-    ARCHIVE_MAX_BYTES: int(2 * 1024 ** 3, 1),
-    ARCHIVE_BATCH_SIZE: int(20, 1),
-    /** Deadline for one file download into storage, body included. */
-    ARCHIVE_TIMEOUT_MS: int(600_000, 1000),
-    /** Whether downloads may reach private, loopback or link-local addresses; defaults to true outside production. */
-    ARCHIVE_ALLOW_PRIVATE_HOSTS: z
-      .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
-      .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
+  SYNC_INTERVAL_MS: interval(30_000),
+  ARCHIVE_INTERVAL_MS: interval(300_000),
+  TASK_TIMEOUT_MS: int(2 * 3600_000, 1000),
+  LEASE_MS: int(120_000, 1000),
+  SYNC_BATCH_SIZE: int(200, 1),
+  ARCHIVE_MAX_BYTES: int(2 * 1024 ** 3, 1),
+  ARCHIVE_BATCH_SIZE: int(20, 1),
+  /** Deadline for one file download into storage, body included. */
+  ARCHIVE_TIMEOUT_MS: int(600_000, 1000),
+  /** Whether downloads may reach private, loopback or link-local addresses; defaults to true outside production. */
+  ARCHIVE_ALLOW_PRIVATE_HOSTS: z
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
 
-    /**
-     * The mail server outbound mail goes through: `smtp://user:pass@host:587` (STARTTLS when offered) or
-     * `smtps://user:pass@host:465` (TLS throughout); credentials percent-encoded. Unset: outside production, the
-     * development outbox (DATA_DIR/mail, shown at /dev/mail); in production, mail is switched off.
-     */
-    SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
-    /** The From of every message: an address, or `Name <address>`. */
-    MAIL_FROM: z.preprocess(
-      (v) => (v === '' ? undefined : v),
-      z.string().trim().regex(MAIL_FROM, 'must be an address or `Name <address>`, on one line').default('SimpleVideo <no-reply@localhost>'),
-    ),
-    /** Deadline of sending one message, from connecting to the mail server to its answer. */
-    MAIL_TIMEOUT_MS: int(10_000, 100),
+  /**
+   * The mail server outbound mail goes through: `smtp://user:pass@host:587` (STARTTLS when offered) or
+   * `smtps://user:pass@host:465` (TLS throughout); credentials percent-encoded. Unset: outside production, the
+   * development outbox (DATA_DIR/mail, shown at /dev/mail); in production, mail is switched off.
+   */
+  SMTP_URL: z.preprocess((v) => (v === '' ? undefined : v), z.url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL' }).optional()),
+  /** The From of every message: an address, or `Name <address>`. */
+  MAIL_FROM: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().trim().regex(MAIL_FROM, 'must be an address or `Name <address>`, on one line').default('SimpleVideo <no-reply@localhost>'),
+  ),
+  /** Deadline of sending one message, from connecting to the mail server to its answer. */
+  MAIL_TIMEOUT_MS: int(10_000, 100),
 
-    STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
-    S3_ENDPOINT: optionalUrl,
-    S3_REGION: z.string().default('auto'),
-    S3_BUCKET: optionalString,
-    S3_ACCESS_KEY_ID: optionalString,
-    S3_SECRET_ACCESS_KEY: optionalString,
-    S3_PUBLIC_URL: optionalUrl,
-    S3_FORCE_PATH_STYLE: bool(false),
-  })
+  STORAGE_DRIVER: z.enum(['local', 's3']).default('local'),
+  S3_ENDPOINT: optionalUrl,
+  S3_REGION: z.string().default('auto'),
+  S3_BUCKET: optionalString,
+  S3_ACCESS_KEY_ID: optionalString,
+  S3_SECRET_ACCESS_KEY: optionalString,
+  S3_PUBLIC_URL: optionalUrl,
+  S3_FORCE_PATH_STYLE: bool(false),
+});
+
+/** The names of every environment variable the service reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(variables.shape);
+
+const envSchema = variables
   .superRefine((env, ctx) => {
     const need = (key: keyof typeof env, why: string) => {
       if (env[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: `is required ${why}` });
