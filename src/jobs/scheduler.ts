@@ -77,7 +77,7 @@ export async function drain(run: () => Promise<unknown[]>, batchSize: number): P
  * Expired Idempotency-Keys (as service_role), sign-in counters and sessions idle past SESSION_IDLE_TIMEOUT_SECONDS
  * (ours alone: as the connection's role).
  */
-async function purgeExpired(deps: Deps): Promise<void> {
+export async function purgeExpired(deps: Deps): Promise<void> {
   const now = deps.clock.now().getTime();
   await asService(deps.db, (tx) => deleteExpiredIdempotencyKeys(tx));
   await deleteStaleAttempts(deps.db, new Date(now - ATTEMPT_COUNTERS_KEPT_MS));

@@ -34,11 +34,6 @@ export async function clearAttempts(db: Queryable, bucket: string, subject: stri
 }
 
 /** Deletes counters whose window started before `before`: they can no longer limit anything. */
-export async function deleteStaleAttempts(db: Queryable, before: Date): Promise<number> {
-  const { rows } = await db.query<{ n: number }>(
-    `with gone as (delete from auth_attempt_limits where window_started_at < $1::timestamptz returning 1)
-     select count(*)::int as n from gone`,
-    [before.toISOString()],
-  );
-  return Number(rows[0]!.n);
+export async function deleteStaleAttempts(db: Queryable, before: Date): Promise<void> {
+  await db.query('delete from auth_attempt_limits where window_started_at < $1::timestamptz', [before.toISOString()]);
 }
