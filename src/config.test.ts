@@ -48,9 +48,20 @@ describe('loadConfig', () => {
     [{ MAIL_FROM: 'a@example.com\r\nBcc: b@example.com' }, 'MAIL_FROM'],
     [{ MAIL_FROM: 'Video\n <a@example.com>' }, 'MAIL_FROM'],
     [{ MAIL_TIMEOUT_MS: '10' }, 'MAIL_TIMEOUT_MS'],
+    [{ ...PRODUCTION, ...PROVIDER, REQUIRE_EMAIL_CONFIRMATION: 'true' }, 'SMTP_URL'],
+    [{ REQUIRE_EMAIL_CONFIRMATION: 'maybe' }, 'REQUIRE_EMAIL_CONFIRMATION'],
   ])('names the bad variable (%o)', (env, name) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(new RegExp(`${name}:`));
+  });
+
+  it('requires a confirmed address to generate in production with mail, unless told otherwise', () => {
+    const smtp = { SMTP_URL: 'smtp://smtp.example.com:587' };
+    expect(loadConfig({}).REQUIRE_EMAIL_CONFIRMATION).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, ...PROVIDER }).REQUIRE_EMAIL_CONFIRMATION).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, ...PROVIDER, ...smtp }).REQUIRE_EMAIL_CONFIRMATION).toBe(true);
+    expect(loadConfig({ ...PRODUCTION, ...PROVIDER, ...smtp, REQUIRE_EMAIL_CONFIRMATION: 'false' }).REQUIRE_EMAIL_CONFIRMATION).toBe(false);
+    expect(loadConfig({ REQUIRE_EMAIL_CONFIRMATION: 'true' }).REQUIRE_EMAIL_CONFIRMATION).toBe(true);
   });
 
   it('takes an smtp: or smtps: SMTP_URL and a From with or without a name', () => {

@@ -115,6 +115,14 @@ const variables = z.object({
   SIGNUP_RATE_LIMIT: int(5, 1),
   /** Sign-in attempts one account takes per 15 minutes, from all addresses together; a success starts the count anew. */
   LOGIN_ATTEMPT_LIMIT: int(10, 1),
+  /**
+   * Own accounts and Supabase's alike: whether generation waits until the user has confirmed their address (403
+   * email_not_confirmed, nothing charged). Unset: yes in production when SMTP_URL is set (mail can reach them), no
+   * otherwise. true in production needs SMTP_URL: without mail, nobody could ever confirm.
+   */
+  REQUIRE_EMAIL_CONFIRMATION: z
+    .preprocess((v) => (v === '' ? undefined : v), z.enum(['true', 'false', '1', '0']).optional())
+    .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   /** Password hashes computed at once; more wait their turn, so hashing never takes the whole thread pool. */
   PASSWORD_HASH_CONCURRENCY: int(2, 1),
   GENERATION_RATE_LIMIT: int(20, 1),
@@ -219,6 +227,9 @@ const envSchema = variables
         need(key, 'when STORAGE_DRIVER=s3');
       }
     }
+    if (env.REQUIRE_EMAIL_CONFIRMATION === true && env.NODE_ENV === 'production') {
+      need('SMTP_URL', 'with REQUIRE_EMAIL_CONFIRMATION=true in production (confirmation links go by mail)');
+    }
     if (env.DATABASE_LISTEN_URL !== undefined) need('DATABASE_URL', 'with DATABASE_LISTEN_URL');
     if ((env.KLING_ACCESS_KEY === undefined) !== (env.KLING_SECRET_KEY === undefined)) {
       ctx.addIssue({ code: 'custom', path: ['KLING_SECRET_KEY'], message: 'KLING_ACCESS_KEY and KLING_SECRET_KEY go together' });
@@ -239,6 +250,7 @@ const envSchema = variables
     ...env,
     ARCHIVE_ALLOW_PRIVATE_HOSTS: env.ARCHIVE_ALLOW_PRIVATE_HOSTS ?? env.NODE_ENV !== 'production',
     PROVIDER_SIMULATOR: env.PROVIDER_SIMULATOR ?? env.NODE_ENV !== 'production',
+    REQUIRE_EMAIL_CONFIRMATION: env.REQUIRE_EMAIL_CONFIRMATION ?? (env.NODE_ENV === 'production' && env.SMTP_URL !== undefined),
     DATABASE_POOL_MODE: env.DATABASE_POOL_MODE ?? poolModeOf(env.DATABASE_URL),
     ACCESS_TOKEN_TTL_SECONDS: accessTokenTtlOf(env),
   }));

@@ -23,6 +23,15 @@ export const errors = {
   unauthorizedI2v: () => new AppError(401, 'unauthorized', '认证错误: Invalid user session'),
   invalidCredentials: () => new AppError(401, 'invalid_credentials', 'Invalid email or password'),
   emailTaken: () => new AppError(409, 'email_taken', 'Email already registered'),
+  /** A mailed link's token that is unknown, used already, replaced by a newer one or expired: all answer alike. */
+  invalidEmailToken: () => new AppError(400, 'invalid_token', 'This link is invalid or has expired; ask for a new one'),
+  /** Change password: the current password given is not the account's (403 as for deleting; not 401: the session is fine). */
+  wrongPassword: () => new AppError(403, 'wrong_password', 'The current password is incorrect; the password was not changed'),
+  /** REQUIRE_EMAIL_CONFIRMATION: generation waits until the address is confirmed; refused before anything is charged. */
+  emailNotConfirmed: () =>
+    new AppError(403, 'email_not_confirmed', 'Confirm your email address first (see the link we mailed you); nothing was charged'),
+  /** The mail could not be handed to the mail server (or mail is off here). */
+  mailUnavailable: (cause?: unknown) => new AppError(503, 'mail_unavailable', 'The email could not be sent right now; try again later', undefined, { cause }),
   /** A refresh token that is unknown, already used (its session is then ended), or of a session that is over. */
   invalidRefreshToken: () => new AppError(401, 'invalid_refresh_token', 'Invalid refresh token: sign in again'),
   /** Not one of the caller's sessions (another user's, ended, or never there): all answer alike. */
@@ -30,6 +39,11 @@ export const errors = {
   /** Signup and login when SUPABASE_URL is set: users sign up and in with Supabase Auth, not with us. */
   accountsManagedBySupabase: () =>
     new AppError(403, 'accounts_managed_by_supabase', 'Accounts are managed by Supabase Auth: sign up and sign in through Supabase'),
+  /** Deleting an account: the password given is not the account's. 403, not 401: the session itself is fine. */
+  accountPasswordWrong: () => new AppError(403, 'wrong_password', 'The password is not correct; the account was not deleted'),
+  /** Deleting an account while the provider still works on a task it paid for (or its video is being stored). */
+  accountTasksInFlight: (count: number) =>
+    new AppError(409, 'tasks_in_flight', 'Some of your videos are still being made; delete the account once they have finished', { tasks: count }),
   /** The identity provider's keys (Supabase's JWKS) could not be fetched, so no token can be checked right now. */
   identityProviderUnavailable: (cause?: unknown) =>
     new AppError(503, 'identity_provider_unavailable', 'Sessions cannot be verified right now; try again shortly', undefined, { cause }),

@@ -32,7 +32,7 @@ describe('signup', () => {
     expect(cookie).toMatch(/^sv_session=/);
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
-    expect((await me({ authorization: `Bearer ${body.access_token}` })).json()).toEqual({ user: body.user });
+    expect((await me({ authorization: `Bearer ${body.access_token}` })).json()).toEqual({ user: { ...body.user, email_confirmed: false } });
   });
 
   it.each([

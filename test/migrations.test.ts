@@ -20,7 +20,7 @@ describe('migrations', () => {
       `select relname, relrowsecurity from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`,
     );
     const rls = Object.fromEntries(rows.map((r) => [r.relname, r.relrowsecurity]));
-    for (const table of ['user_credits', 'video_generation_task_definitions', 'video_generation_task_statuses', 'user_favorites', 'user_subscriptions', 'credit_ledger', 'idempotency_keys', 'auth_sessions', 'auth_refresh_tokens']) {
+    for (const table of ['user_credits', 'video_generation_task_definitions', 'video_generation_task_statuses', 'user_favorites', 'user_subscriptions', 'credit_ledger', 'idempotency_keys', 'auth_sessions', 'auth_refresh_tokens', 'auth_email_tokens']) {
       expect(rls[table], table).toBe(true);
     }
   });

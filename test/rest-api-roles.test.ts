@@ -83,6 +83,7 @@ describe('reads', () => {
     ['auth.users', 'select * from auth.users', DENIED, DENIED, DENIED],
     ['sessions of our own accounts', 'select * from auth_sessions', DENIED, DENIED, DENIED],
     ['refresh token hashes', 'select * from auth_refresh_tokens', DENIED, DENIED, DENIED],
+    ['mailed link token hashes', 'select * from auth_email_tokens', DENIED, DENIED, DENIED],
     ['get_user_credits for A', 'select * from get_user_credits(:a)', DENIED, DENIED, DENIED],
   ])('%s', async (_name, sql, byA, byB, byAnon) => {
     expect(await restRequest('A', sql)).toEqual(byA);
@@ -113,6 +114,7 @@ describe('writes that would cheat or deface', () => {
     ['write a migration record', `insert into schema_migrations (name) values ('9999_evil.sql')`],
     ['end everyone’s sessions', 'delete from auth_sessions'],
     ['plant a refresh token', `insert into auth_refresh_tokens (token_hash, session_id, created_at) values ('\\x00', gen_random_uuid(), now())`],
+    ['plant a password reset token', `insert into auth_email_tokens (token_hash, user_id, purpose, expires_at) values ('\\x00', :a, 'recover', now() + interval '1 day')`],
     ['empty a table', 'truncate video_generation_task_statuses'],
     ['draw ids from a sequence', `select nextval('video_generation_task_definitions_id_seq')`],
   ])('%s: refused for A and anon', async (_name, sql) => {

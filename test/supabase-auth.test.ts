@@ -63,7 +63,8 @@ const cookieHeader = (cookies: Array<{ name: string; value: string }>) => cookie
 async function journey(headers: Record<string, string>, user: SupabaseUser) {
   const me = await t.app.inject({ method: 'GET', url: '/api/auth/me', headers });
   expect(me.statusCode, me.body).toBe(200);
-  expect(me.json()).toEqual({ user: { id: user.id, email: user.email } });
+  // Supabase Auth confirmed the address (email_confirmed_at), and we read it there.
+  expect(me.json()).toEqual({ user: { id: user.id, email: user.email, email_confirmed: true } });
 
   const credit = await t.app.inject({ method: 'GET', url: '/api/user/fetch-credit', headers });
   expect(credit.statusCode, credit.body).toBe(200);
@@ -145,6 +146,11 @@ describe('with SUPABASE_URL, identity is Supabase Auth', () => {
       ['POST', '/api/auth/refresh', { refresh_token: 'anything' }],
       ['GET', '/api/auth/sessions', undefined],
       ['DELETE', `/api/auth/sessions/${randomUUID()}`, undefined],
+      ['POST', '/api/auth/confirm', { token: 'anything' }],
+      ['POST', '/api/auth/resend-confirmation', undefined],
+      ['POST', '/api/auth/recover', { email }],
+      ['POST', '/api/auth/reset-password', { token: 'anything', password: 'correct horse battery' }],
+      ['POST', '/api/auth/change-password', { current_password: 'x', new_password: 'correct horse battery' }],
       ['POST', '/api/auth/logout?scope=global', undefined],
       ['POST', '/api/auth/logout?scope=others', undefined],
     ] as const) {

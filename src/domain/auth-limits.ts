@@ -7,9 +7,16 @@ import { v6Groups } from './archive/address-policy.js';
 
 const SIGNUP_WINDOW_MS = 3600_000;
 const LOGIN_WINDOW_MS = 15 * 60_000;
+const MAIL_WINDOW_MS = 3600_000;
+/**
+ * Mails with a link, per hour: few per address mailed (nobody's inbox is flooded through us), more per requesting
+ * address (one office may share one). Counted whether or not the address has an account, so a 429 tells nothing.
+ */
+const MAILS_PER_EMAIL = 3;
+const MAILS_PER_ADDRESS = 10;
 
 /** How long a counter matters: the longest window. Older ones are purged. */
-export const ATTEMPT_COUNTERS_KEPT_MS = SIGNUP_WINDOW_MS;
+export const ATTEMPT_COUNTERS_KEPT_MS = Math.max(SIGNUP_WINDOW_MS, MAIL_WINDOW_MS);
 
 export interface AuthLimitDeps {
   db: Db;
@@ -51,6 +58,23 @@ export async function limitLoginAttempts(deps: AuthLimitDeps, email: string): Pr
   const count = await countAttempt(deps.db, { bucket: 'login', subject: email, now, windowMs: LOGIN_WINDOW_MS });
   if (count.hits > deps.loginAttemptsPerAccount) throw errors.loginLocked(secondsUntil(count.windowEndsAt, now));
   return { succeeded: () => clearAttempts(deps.db, 'login', email) };
+}
+
+/**
+ * Counts a request for a mailed link (`kind`: a password reset, a confirmation sent again) from `address` to `email`;
+ * refuses (429) past either hourly limit.
+ */
+export async function limitLinkMails(
+  deps: Pick<AuthLimitDeps, 'db' | 'clock'>,
+  input: { kind: 'recover' | 'confirm'; address: string; email: string },
+): Promise<void> {
+  const now = deps.clock.now();
+  const count = (suffix: string, subject: string) =>
+    countAttempt(deps.db, { bucket: `${input.kind}-mail-${suffix}`, subject, now, windowMs: MAIL_WINDOW_MS });
+  const perEmail = await count('email', input.email);
+  if (perEmail.hits > MAILS_PER_EMAIL) throw errors.rateLimited(secondsUntil(perEmail.windowEndsAt, now));
+  const perAddress = await count('address', addressSubject(input.address));
+  if (perAddress.hits > MAILS_PER_ADDRESS) throw errors.rateLimited(secondsUntil(perAddress.windowEndsAt, now));
 }
 
 function secondsUntil(end: Date, now: Date): number {

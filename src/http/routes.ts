@@ -1,4 +1,10 @@
 import type { Deps } from '../deps.js';
+import { registerDeleteAccount } from './routes/auth/delete-account.js';
+import { registerChangePassword } from './routes/auth/change-password.js';
+import { registerConfirmEmail } from './routes/auth/confirm-email.js';
+import { registerRecover } from './routes/auth/recover.js';
+import { registerResendConfirmation } from './routes/auth/resend-confirmation.js';
+import { registerResetPassword } from './routes/auth/reset-password.js';
 import { registerDeleteSession } from './routes/auth/delete-session.js';
 import { registerListSessions } from './routes/auth/list-sessions.js';
 import { registerLogin } from './routes/auth/login.js';
@@ -43,6 +49,12 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerMe(app, deps, session);
   registerListSessions(app, deps, session);
   registerDeleteSession(app, deps, session);
+  registerConfirmEmail(app, deps);
+  registerResendConfirmation(app, deps, session);
+  registerRecover(app, deps);
+  registerResetPassword(app, deps);
+  registerChangePassword(app, deps, session);
+  registerDeleteAccount(app, deps, session);
   registerFetchCredit(app, deps, session);
   registerFetchSubscription(app, deps, session);
   registerFetchCreation(app, deps, session);

@@ -1,5 +1,6 @@
 import { deleteStaleAttempts } from '../db/queries/auth-attempt-limits.js';
 import { deleteIdleSessions } from '../db/queries/auth-sessions.js';
+import { deleteExpiredEmailTokens } from '../db/queries/email-tokens.js';
 import { deleteExpiredIdempotencyKeys } from '../db/queries/idempotency.js';
 import { asService } from '../db/scope.js';
 import type { Deps } from '../deps.js';
@@ -74,14 +75,15 @@ export async function drain(run: () => Promise<unknown[]>, batchSize: number): P
 }
 
 /**
- * Expired Idempotency-Keys (as service_role), sign-in counters and sessions idle past SESSION_IDLE_TIMEOUT_SECONDS
- * (ours alone: as the connection's role).
+ * Expired Idempotency-Keys (as service_role), sign-in counters, sessions idle past SESSION_IDLE_TIMEOUT_SECONDS and
+ * expired mailed-link tokens (ours alone: as the connection's role).
  */
 export async function purgeExpired(deps: Deps): Promise<void> {
   const now = deps.clock.now().getTime();
   await asService(deps.db, (tx) => deleteExpiredIdempotencyKeys(tx));
   await deleteStaleAttempts(deps.db, new Date(now - ATTEMPT_COUNTERS_KEPT_MS));
   await deleteIdleSessions(deps.db, new Date(now - deps.config.SESSION_IDLE_TIMEOUT_SECONDS * 1000));
+  await deleteExpiredEmailTokens(deps.db, new Date(now));
 }
 
 /** Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) and the purge of expired rows. */

@@ -388,6 +388,49 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
     }
   });
 
+  it('resets a forgotten password from the mailed link, and signs in with it', async () => {
+    const contextC = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });
+    try {
+      const pageC = await contextC.newPage();
+      watchErrors(pageC);
+      const email = `cy-${Date.now()}@example.com`;
+      await signUp(pageC, email);
+      await contextC.clearCookies();
+
+      await pageC.goto('/login');
+      await pageC.getByTestId('forgot-password').click();
+      await pageC.waitForURL('**/forgot-password');
+      await pageC.getByTestId('recover-email').fill(email);
+      await pageC.getByTestId('recover-submit').click();
+      await pageC.getByTestId('recover-sent').waitFor({ timeout: UI_TIMEOUT });
+
+      // The development outbox (/dev/mail) lists the newest mail first, each link clickable; the mail leaves in the background.
+      let link = '';
+      await expect
+        .poll(async () => {
+          const html = await (await fetch(`${server.url}/dev/mail`)).text();
+          link = /href="(http:\/\/[^"]+\/reset-password\?token=[\w-]+)"/.exec(html)?.[1] ?? '';
+          return link;
+        }, { timeout: UI_TIMEOUT })
+        .not.toBe('');
+      expect(new URL(link).origin).toBe(new URL(server.url).origin);
+
+      await pageC.goto(link);
+      await pageC.getByTestId('reset-password').fill('a brand new password');
+      await pageC.getByTestId('reset-submit').click();
+      await pageC.waitForURL('**/create', { timeout: UI_TIMEOUT });
+      expect(await pageC.evaluate(async () => (await fetch('/api/auth/me')).status)).toBe(200);
+      const login = await fetch(`${server.url}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email, password: 'a brand new password' }),
+      });
+      expect(login.status).toBe(200);
+    } finally {
+      await contextC.close();
+    }
+  });
+
   it('fits a 375 px phone screen', async () => {
     await pageA.setViewportSize(PHONE);
     for (const [route, name, ready] of [

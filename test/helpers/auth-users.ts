@@ -9,7 +9,7 @@ import type { TestDb } from './db.js';
  */
 export async function insertAuthUser(testDb: TestDb, user: { id: string; email: string }): Promise<void> {
   if (process.env.SUPABASE_TEST_DB !== '1') {
-    await testDb.db.query(`insert into auth.users (id, email) values ($1, $2)`, [user.id, user.email]);
+    await testDb.db.query(`insert into auth.users (id, email, email_confirmed_at) values ($1, $2, now())`, [user.id, user.email]);
     return;
   }
   const url = new URL(testDb.url!);

@@ -3,6 +3,8 @@
 export interface User {
   id: string | number;
   email: string;
+  /** Only from /api/auth/me: whether the address is confirmed. */
+  email_confirmed?: boolean;
 }
 
 export interface AuthResponse {
@@ -234,6 +236,19 @@ export const api = {
     request<AuthResponse>('POST', '/api/auth/login', { json: { email, password }, expect401: true, noRefresh: true }),
   logout: () => request<void>('POST', '/api/auth/logout', { expect401: true, noRefresh: true }),
   me: () => request<{ user: User }>('GET', '/api/auth/me', { expect401: true }),
+  /** 400 `invalid_token`: unknown, used, replaced or expired. */
+  confirmEmail: (token: string) => request<void>('POST', '/api/auth/confirm', { json: { token }, noRefresh: true }),
+  resendConfirmation: () => request<void>('POST', '/api/auth/resend-confirmation'),
+  /** Answers alike whether or not the address has an account. */
+  recover: (email: string) => request<Record<string, never>>('POST', '/api/auth/recover', { json: { email }, noRefresh: true }),
+  /** Signs in with a new session; every other session of the account ends. */
+  resetPassword: (token: string, password: string) =>
+    request<AuthResponse>('POST', '/api/auth/reset-password', { json: { token, password }, noRefresh: true }),
+  /** 403 `wrong_password`; the account's other sessions end. */
+  changePassword: (currentPassword: string, newPassword: string) =>
+    request<void>('POST', '/api/auth/change-password', { json: { current_password: currentPassword, new_password: newPassword } }),
+  /** Irreversible: the account, its tasks, files, favorites and credits. 403 `wrong_password`, 409 `tasks_in_flight`. */
+  deleteAccount: (password: string) => request<void>('DELETE', '/api/auth/account', { json: { password } }),
 
   latestVideos: () => request<FeedVideo[]>('GET', '/api/videos/latest'),
   catalog: () => request<{ products: Product[] }>('GET', '/api/catalog'),

@@ -2,10 +2,13 @@ import { useEffect, useRef } from 'preact/hooks';
 import { Header } from './components/Header';
 import { RequireAuth } from './components/RequireAuth';
 import { Account } from './pages/Account';
+import { ConfirmEmail } from './pages/ConfirmEmail';
+import { ForgotPassword } from './pages/ForgotPassword';
 import { Create } from './pages/Create';
 import { Home } from './pages/Home';
 import { Login } from './pages/Login';
 import { NotFound } from './pages/NotFound';
+import { ResetPassword } from './pages/ResetPassword';
 import { Videos } from './pages/Videos';
 import { useLocation } from './router';
 import { SessionProvider } from './session';
@@ -17,6 +20,9 @@ const TITLES: Record<string, string> = {
   '/create': 'Create a video',
   '/videos': 'My videos',
   '/account': 'Account',
+  '/forgot-password': 'Forgot password',
+  '/reset-password': 'Set a new password',
+  '/confirm': 'Confirm your email',
 };
 
 function Routes() {
@@ -43,6 +49,15 @@ function Routes() {
     case '/login':
     case '/signup':
       page = <Login />;
+      break;
+    case '/forgot-password':
+      page = <ForgotPassword />;
+      break;
+    case '/reset-password':
+      page = <ResetPassword />;
+      break;
+    case '/confirm':
+      page = <ConfirmEmail />;
       break;
     case '/create':
       page = <RequireAuth><Create /></RequireAuth>;

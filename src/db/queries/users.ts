@@ -59,3 +59,35 @@ export async function replacePasswordHash(db: Queryable, input: { userId: string
     [input.userId, input.from, input.to],
   );
 }
+
+export interface AccountRow extends UserRow {
+  emailConfirmed: boolean;
+}
+
+export async function findUserById(db: Queryable, id: string): Promise<AccountRow | undefined> {
+  const { rows } = await db.query<AccountRow>(
+    `select id, email, encrypted_password as "encryptedPassword", email_confirmed_at is not null as "emailConfirmed"
+       from auth.users where id = $1`,
+    [id],
+  );
+  return rows[0];
+}
+
+/**
+ * Records that the user proved they own their address, as Supabase Auth does (email_confirmed_at, and its email
+ * identity's `email_verified`); the first confirmation's time is kept.
+ */
+export async function markEmailConfirmed(db: Queryable, userId: string): Promise<void> {
+  await db.query(
+    `with confirmed as (
+       update auth.users set email_confirmed_at = coalesce(email_confirmed_at, now()), updated_at = now() where id = $1)
+     update auth.identities set identity_data = identity_data || '{"email_verified": true}', updated_at = now()
+      where user_id = $1 and provider = 'email'`,
+    [userId],
+  );
+}
+
+/** Sets a new password hash (a reset or a change), whatever the old one was. */
+export async function setPasswordHash(db: Queryable, input: { userId: string; hash: string }): Promise<void> {
+  await db.query(`update auth.users set encrypted_password = $2, updated_at = now() where id = $1`, [input.userId, input.hash]);
+}

@@ -2,6 +2,7 @@ import { useState } from 'preact/hooks';
 import { api, ApiError, type AuthResponse } from '../api';
 import { errorMessage } from '../messages';
 import { FormError } from './FormError';
+import { Link } from './Link';
 
 type Mode = 'login' | 'signup';
 
@@ -81,6 +82,11 @@ export function AuthForm({ mode, onDone }: { mode: Mode; onDone: (r: AuthRespons
       <button type="submit" class="btn btn-primary" disabled={busy} data-testid={`${mode}-submit`}>
         {busy ? (mode === 'signup' ? 'Creating account…' : 'Signing in…') : title}
       </button>
+      {mode === 'login' && (
+        <p class="hint">
+          <Link href="/forgot-password" data-testid="forgot-password">Forgot password?</Link>
+        </p>
+      )}
     </form>
   );
 }

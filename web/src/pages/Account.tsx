@@ -1,5 +1,8 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Credits, type LedgerEntry, type Subscription } from '../api';
+import { ChangePassword } from '../components/ChangePassword';
+import { DeleteAccount } from '../components/DeleteAccount';
+import { EmailNotice } from '../components/EmailNotice';
 import { LedgerTable } from '../components/LedgerTable';
 import { SubscriptionInfo } from '../components/SubscriptionInfo';
 import { errorMessage } from '../messages';
@@ -36,6 +39,7 @@ export function Account() {
     <>
       <h1>Account</h1>
       <p class="muted">Signed in as {session.user?.email}</p>
+      <EmailNotice />
       {error && (
         <p class="notice notice-error" role="alert">
           {error}
@@ -70,11 +74,15 @@ export function Account() {
         {entries === null ? <p class="muted">Loading…</p> : <LedgerTable entries={entries} />}
       </section>
 
+      <ChangePassword />
+
       <p>
         <button type="button" class="btn" onClick={() => void session.signOut()} data-testid="account-logout">
           Sign out
         </button>
       </p>
+
+      <DeleteAccount />
     </>
   );
 }

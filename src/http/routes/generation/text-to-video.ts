@@ -5,7 +5,7 @@ import { errors } from '../../../errors.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
 import { generationDeps } from './generation-deps.js';
-import { generationRateLimit, requireProvider } from './guards.js';
+import { generationRateLimit, requireConfirmedEmail, requireProvider } from './guards.js';
 import { ai302TextResponse, idempotencyHeaders, officialTextResponse, textToVideoBody } from './schemas.js';
 
 /**
@@ -18,7 +18,7 @@ const CAMERA_REFUSAL = `camera_type is available on ${CAMERA_PATHS.join(', ')} o
 function registerProduct(app: App, deps: Deps, session: SessionOptions, product: Product): void {
   const official = product.provider === 'kling';
   app.post(product.path, {
-    preHandler: [requireUser(session), requireProvider(deps, product)],
+    preHandler: [requireUser(session), requireConfirmedEmail(deps), requireProvider(deps, product)],
     config: { internalErrorMessage: 'Failed to create task record', rateLimit: generationRateLimit(deps, session) },
     schema: {
       tags: ['generation'],
@@ -27,7 +27,7 @@ function registerProduct(app: App, deps: Deps, session: SessionOptions, product:
       body: textToVideoBody,
       response: {
         200: official ? officialTextResponse : ai302TextResponse,
-        400: errorBody, 401: errorBody, 409: errorBody, 422: errorBody, 429: errorBody, 500: errorBody, 502: errorBody, 503: errorBody,
+        400: errorBody, 401: errorBody, 403: errorBody, 409: errorBody, 422: errorBody, 429: errorBody, 500: errorBody, 502: errorBody, 503: errorBody,
       },
     },
     handler: async (request) => {

@@ -1,0 +1,78 @@
+import { randomBytes } from 'node:crypto';
+import type { PasswordHasher } from '../auth/password.js';
+import type { AuthenticatedUser } from '../auth/tokens.js';
+import type { Clock } from '../clock.js';
+import type { Db } from '../db/db.js';
+import { clearAttempts } from '../db/queries/auth-attempt-limits.js';
+import { consumeEmailToken } from '../db/queries/email-tokens.js';
+import { findUserByEmail, findUserById, markEmailConfirmed, setPasswordHash } from '../db/queries/users.js';
+import { errors } from '../errors.js';
+import type { MailMessage } from '../mail/mailer.js';
+import { normaliseEmail } from './accounts.js';
+import { limitLinkMails, limitLoginAttempts, type AuthLimitDeps } from './auth-limits.js';
+import { createEmailLink, useEmailToken } from './email-links.js';
+import { endSessionsOfUser, type SessionDeps } from './sessions.js';
+
+/**
+ * A password reset asked for `email`: the mail to send, or undefined when no account has that address. The caller
+ * answers alike either way and sends without waiting, so neither the answer nor its time tells whether the account
+ * exists; the database work is the same for both (limits, lookup, one token statement).
+ */
+export async function preparePasswordResetMail(
+  deps: { db: Db; clock: Clock },
+  input: { email: string; address: string; origin: string },
+): Promise<MailMessage | undefined> {
+  const email = normaliseEmail(input.email);
+  await limitLinkMails(deps, { kind: 'recover', address: input.address, email });
+  const user = await findUserByEmail(deps.db, email);
+  if (!user) {
+    // A token statement all the same (a token row needs an account, so this one deletes nothing): alike in time.
+    await consumeEmailToken(deps.db, { purpose: 'recover', tokenHash: randomBytes(32), now: deps.clock.now() });
+    return undefined;
+  }
+  const link = await createEmailLink(deps, { userId: user.id, purpose: 'recover', origin: input.origin });
+  return {
+    to: user.email,
+    subject: 'Reset your password',
+    text: `Someone (we hope you) asked to reset the password of your SimpleVideo account.\n\nSet a new one by opening this link within an hour:\n${link}\n\nIf it was not you, ignore this message: your password stays as it is.`,
+  };
+}
+
+/**
+ * Sets a new password with a reset link's token (it works once), marks the address confirmed (the link reached it)
+ * and ends every session of the user: whoever had the old password is signed out. The caller starts a new session.
+ */
+export async function resetPassword(
+  deps: { db: Db; clock: Clock; passwords: PasswordHasher; sessions: SessionDeps },
+  input: { token: string; password: string },
+): Promise<AuthenticatedUser> {
+  // Hashed before the token is used: a hasher too busy to take it (503) must not cost the user their link.
+  const hash = await deps.passwords.hash(input.password);
+  const user = await deps.db.transaction(async (tx) => {
+    const userId = await useEmailToken({ db: tx, clock: deps.clock }, { purpose: 'recover', token: input.token });
+    await setPasswordHash(tx, { userId, hash });
+    await markEmailConfirmed(tx, userId);
+    return findUserById(tx, userId);
+  });
+  if (!user) throw errors.invalidEmailToken();
+  await endSessionsOfUser(deps.sessions, { userId: user.id });
+  await clearAttempts(deps.db, 'login', user.email);
+  return { id: user.id, email: user.email };
+}
+
+/**
+ * Changes the signed-in user's password after checking the current one, which counts as a sign-in attempt (a stolen
+ * session cannot guess it without limit), and ends the user's other sessions; the current one goes on.
+ */
+export async function changePassword(
+  deps: AuthLimitDeps & { passwords: PasswordHasher; sessions: SessionDeps },
+  input: { user: AuthenticatedUser; currentPassword: string; newPassword: string },
+): Promise<void> {
+  const account = await findUserById(deps.db, input.user.id);
+  if (!account) throw errors.unauthorized();
+  const attempt = await limitLoginAttempts(deps, account.email);
+  if (!(await deps.passwords.verify(input.currentPassword, account.encryptedPassword))) throw errors.wrongPassword();
+  await attempt.succeeded();
+  await setPasswordHash(deps.db, { userId: account.id, hash: await deps.passwords.hash(input.newPassword) });
+  await endSessionsOfUser(deps.sessions, { userId: account.id, ...(input.user.sessionId && { except: input.user.sessionId }) });
+}
