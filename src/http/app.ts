@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyMultipart from '@fastify/multipart';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -15,7 +14,7 @@ import { mediaRoutes } from '../storage/media-route.js';
 import { errorHandler } from './error-handler.js';
 import { requestIdFor } from './request-id.js';
 import { registerDevMail } from './routes/dev/mail.js';
-import { securityHeaders } from './security-headers.js';
+import { securityHeaderValues, securityHeaders } from './security-headers.js';
 import { registerRoutes } from './routes.js';
 import type { App } from './types.js';
 
@@ -54,11 +53,12 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
     return reply.status(404).send({ error: `Route ${request.method} ${request.url.split('?')[0]} not found`, code: 'not_found' });
   });
   app.decorateRequest('user', null);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id);
+  const headers = securityHeaderValues(securityHeaders(deps.config));
+  app.addHook('onRequest', (request, reply, done) => {
+    reply.headers(headers).header('x-request-id', request.id);
+    done();
   });
 
-  await app.register(fastifyHelmet, securityHeaders(deps.config));
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
