@@ -7,13 +7,14 @@ import { insertAuthUser } from './auth-users.js';
 import type { TestDb } from './db.js';
 
 /**
- * The database the original system ran on: Supabase's auth schema and roles (our emulation where it is not a
- * Supabase database), then the contract's own scripts — the Setup Tables Script and the Fix RLS Policy Script, which
+ * The database the original system ran on: Supabase's auth schema and roles (our emulation, with Supabase Auth's
+ * columns, where it is not a Supabase database), then the contract's own scripts — the Setup Tables Script and the Fix RLS Policy Script, which
  * migrations 0002 and 0003 keep as written — and the r2_status column its code wrote without declaring. Nothing is
  * recorded in schema_migrations: that table did not exist.
  */
 export async function buildOriginalSchema(db: Db): Promise<void> {
-  for (const name of ['0001_supabase_auth_emulation.sql', '0002_setup_tables.sql', '0003_fix_rls_policy.sql']) {
+  // 0008 gives the emulated auth.users the columns Supabase Auth's table has (a no-op on a Supabase database).
+  for (const name of ['0001_supabase_auth_emulation.sql', '0008_auth_users_as_supabase.sql', '0002_setup_tables.sql', '0003_fix_rls_policy.sql']) {
     const sql = await readFile(path.join(MIGRATIONS_DIR, name), 'utf8');
     await db.transaction((tx) => tx.exec(sql));
   }
