@@ -1,11 +1,11 @@
 import type { PasswordHasher } from '../auth/password.js';
-import { dummyPasswordHash } from '../auth/password.js';
 import type { Db } from '../db/db.js';
-import { countTasksInFlight, deleteTasksOfUser, deleteUser, findPasswordHash, lockAccount } from '../db/queries/account-deletion.js';
+import { countTasksInFlight, deleteTasksOfUser, deleteUser, lockAccount } from '../db/queries/account-deletion.js';
 import { deleteSessionsOfUser } from '../db/queries/auth-sessions.js';
 import { errors } from '../errors.js';
-import { limitLoginAttempts, type AuthLimitDeps } from './auth-limits.js';
+import type { AuthLimitDeps } from './auth-limits.js';
 import type { LiveSessions } from './live-sessions.js';
+import { confirmPassword } from './passwords.js';
 
 export interface DeleteAccountDeps extends AuthLimitDeps {
   db: Db;
@@ -21,13 +21,7 @@ export interface DeleteAccountDeps extends AuthLimitDeps {
  * Password guesses count against the account's sign-in limit, so a stolen session cannot try passwords freely.
  */
 export async function deleteAccount(deps: DeleteAccountDeps, input: { userId: string; password: string }): Promise<void> {
-  const account = await findPasswordHash(deps.db, input.userId);
-  if (!account) throw errors.unauthorized();
-  const attempt = await limitLoginAttempts(deps, account.email);
-  if (!(await deps.passwords.verify(input.password, account.encryptedPassword || (await dummyPasswordHash())))) {
-    throw errors.accountPasswordWrong();
-  }
-  await attempt.succeeded();
+  await confirmPassword(deps, { userId: input.userId, password: input.password, wrong: errors.accountPasswordWrong });
   const ended = await deps.db.transaction(async (tx) => {
     if (!(await lockAccount(tx, input.userId))) throw errors.unauthorized();
     const inFlight = await countTasksInFlight(tx, input.userId);

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import type { PasswordHasher } from '../auth/password.js';
+import { dummyPasswordHash, type PasswordHasher } from '../auth/password.js';
 import type { AuthenticatedUser } from '../auth/tokens.js';
 import type { Clock } from '../clock.js';
 import type { Db } from '../db/db.js';
 import { clearAttempts } from '../db/queries/auth-attempt-limits.js';
 import { consumeEmailToken } from '../db/queries/email-tokens.js';
 import { findUserByEmail, findUserById, markEmailConfirmed, setPasswordHash } from '../db/queries/users.js';
-import { errors } from '../errors.js';
+import { errors, type AppError } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { normaliseEmail } from './accounts.js';
 import { limitLinkMails, limitLoginAttempts, type AuthLimitDeps } from './auth-limits.js';
@@ -61,6 +61,24 @@ export async function resetPassword(
 }
 
 /**
+ * Checks a signed-in user's password before a change they must confirm. A check counts as a sign-in attempt, so a
+ * stolen session cannot guess the password without limit; `wrong` is the refusal to throw. Resolves to the account.
+ */
+export async function confirmPassword(
+  deps: AuthLimitDeps & { passwords: PasswordHasher },
+  input: { userId: string; password: string; wrong: () => AppError },
+): Promise<{ id: string; email: string }> {
+  const account = await findUserById(deps.db, input.userId);
+  if (!account) throw errors.unauthorized();
+  const attempt = await limitLoginAttempts(deps, account.email);
+  // An account without a password (made by an operator or a link) is checked against a dummy: it never matches.
+  const stored = account.encryptedPassword || (await dummyPasswordHash());
+  if (!(await deps.passwords.verify(input.password, stored))) throw input.wrong();
+  await attempt.succeeded();
+  return account;
+}
+
+/**
  * Changes the signed-in user's password after checking the current one, which counts as a sign-in attempt (a stolen
  * session cannot guess it without limit), and ends the user's other sessions; the current one goes on.
  */
@@ -68,11 +86,7 @@ export async function changePassword(
   deps: AuthLimitDeps & { passwords: PasswordHasher; sessions: SessionDeps },
   input: { user: AuthenticatedUser; currentPassword: string; newPassword: string },
 ): Promise<void> {
-  const account = await findUserById(deps.db, input.user.id);
-  if (!account) throw errors.unauthorized();
-  const attempt = await limitLoginAttempts(deps, account.email);
-  if (!(await deps.passwords.verify(input.currentPassword, account.encryptedPassword))) throw errors.wrongPassword();
-  await attempt.succeeded();
+  const account = await confirmPassword(deps, { userId: input.user.id, password: input.currentPassword, wrong: errors.wrongPassword });
   await setPasswordHash(deps.db, { userId: account.id, hash: await deps.passwords.hash(input.newPassword) });
   await endSessionsOfUser(deps.sessions, { userId: account.id, ...(input.user.sessionId && { except: input.user.sessionId }) });
 }

@@ -9,15 +9,6 @@ export async function lockAccount(db: Queryable, userId: string): Promise<boolea
   return rowCount > 0;
 }
 
-/** The account's email and password hash, read without a lock: the slow password check runs outside any transaction. */
-export async function findPasswordHash(db: Queryable, userId: string): Promise<{ email: string; encryptedPassword: string } | undefined> {
-  const { rows } = await db.query<{ email: string; encryptedPassword: string }>(
-    `select email, encrypted_password as "encryptedPassword" from auth.users where id = $1`,
-    [userId],
-  );
-  return rows[0];
-}
-
 /**
  * How many of the user's tasks are still at work: pending or processing at the provider, or completed and being
  * copied to storage right now. The same rule as the owner's delete policy on tasks (migration 0011), inverted.
