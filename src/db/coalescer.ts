@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { QueryResult } from './db.js';
-import { sqlState } from './queries/values.js';
+import { isLockConflict, sqlState } from './queries/values.js';
 
 /**
  * One statement to share a message: its group (statements share a message only within a group), its settings
@@ -33,6 +33,9 @@ function asResult(result: pg.QueryResult): QueryResult<unknown> {
   return { rows: result.rows, rowCount: result.rowCount ?? 0 };
 }
 
+/** How often a statement rolled back by a lock conflict is sent alone before its caller sees the error. */
+const LOCK_CONFLICT_ATTEMPTS = 3;
+
 /**
  * Statements issued in the same turn of the event loop travel to PostgreSQL as one simple-protocol message: one
  * write and one round trip for many requests instead of one each, which is most of a small statement's cost.
@@ -48,12 +51,19 @@ export function createStatementCoalescer(send: Sender): (item: SharedStatement) 
   let scheduled = false;
 
   async function sendAlone(entry: Waiting): Promise<void> {
-    try {
-      const results = await send(textOf([entry.item]));
-      const list = Array.isArray(results) ? results : [results];
-      entry.resolve(asResult(list[list.length - 1]!));
-    } catch (error) {
-      entry.reject(error);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const results = await send(textOf([entry.item]));
+        const list = Array.isArray(results) ? results : [results];
+        entry.resolve(asResult(list[list.length - 1]!));
+        return;
+      } catch (error) {
+        // Statements of several requests share messages, each message one transaction, so two messages can lock the
+        // same rows in opposite orders: PostgreSQL then rolls one back whole, and this statement alone is sent again.
+        if (attempt < LOCK_CONFLICT_ATTEMPTS && isLockConflict(error)) continue;
+        entry.reject(error);
+        return;
+      }
     }
   }
 

@@ -29,7 +29,8 @@ it('concurrent generation from many users with random balances: no balance below
   });
   const results = await Promise.all(requests);
   const accepted = results.filter((r) => r.status === 200);
-  expect(results.every((r) => r.status === 200 || r.status === 400)).toBe(true);
+  // Only acceptances and refusals for want of credits; anything else is named, with its route.
+  expect(results.filter((r) => r.status !== 200 && r.status !== 400).map((r) => `${r.status} ${r.product.path}`)).toEqual([]);
 
   const books = await checkBooks(t.deps.db);
   const debits = (await t.deps.db.query<{ n: number }>(`select count(*)::int as n from credit_ledger where reason = 'generation'`)).rows[0]!.n;

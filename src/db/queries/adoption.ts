@@ -1,8 +1,7 @@
 import type { Queryable } from '../db.js';
-import { sqlState } from './values.js';
+import { isLockConflict } from './values.js';
 
-/** Lock conflicts PostgreSQL resolves by aborting one side: the original system's writers may take locks in another order. */
-const RETRYABLE = new Set(['40P01', '40001']);
+/** Runs of the adoption before a lock conflict reaches the caller: the original system's writers may lock in another order. */
 const ATTEMPTS = 3;
 
 /**
@@ -16,7 +15,7 @@ export async function adoptOriginalRows(db: Queryable): Promise<{ tasks: number;
       const { rows } = await db.query<{ tasks: number; users: number }>('select tasks, users from adopt_original_rows()');
       return { tasks: Number(rows[0]!.tasks), users: Number(rows[0]!.users) };
     } catch (error) {
-      if (attempt >= ATTEMPTS || !RETRYABLE.has(sqlState(error) ?? '')) throw error;
+      if (attempt >= ATTEMPTS || !isLockConflict(error)) throw error;
     }
   }
 }

@@ -10,3 +10,12 @@ export function sqlState(error: unknown): string | undefined {
 }
 
 export const UNIQUE_VIOLATION = '23505';
+
+/**
+ * A deadlock or serialization failure: PostgreSQL settled a lock conflict by rolling this transaction back whole,
+ * so sending it again is safe.
+ */
+export function isLockConflict(error: unknown): boolean {
+  const state = sqlState(error);
+  return state === '40P01' || state === '40001';
+}
