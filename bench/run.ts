@@ -3,7 +3,9 @@
  * (`node dist/src/main.js`) on PostgreSQL when DATABASE_URL is set (in a fresh database `simplevideo_bench_<pid>`,
  * dropped at the end) or else on PGlite in a temporary DATA_DIR, against the provider simulator in its own process.
  * Prints a table and one JSON summary (also bench/results/latest.json). BENCH_QUICK=1: short runs, small counts.
- * Targets are printed beside the figures with ✓/✗; nothing here fails the run on a target.
+ * Targets are printed beside the figures with ✓/✗; nothing here fails the run on a target. `--compare`: the whole
+ * bench on PostgreSQL and then on the embedded default, side by side; `--scale`: on a small and a large database
+ * (BENCH_LARGE=1: 1,000,000 tasks, bench/lib/scale.ts), side by side (bench/lib/side-by-side.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -17,7 +19,9 @@ import {
   accounting, activate, archiveState, createBenchPglite, createBenchPostgres, grantCredits, retireLoadTasks, seedArchiveTask,
   seedCompletedTasks, seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase,
 } from './lib/db.js';
+import { compareDatabases, compareScales } from './lib/side-by-side.js';
 import { load, type LoadResult } from './lib/load.js';
+import { SCALE, seedScale } from './lib/scale.js';
 import { cleanupAll, freePort, onCleanup, ROOT, rssMb, sampleRss, serverCommand, spawnChild, waitHealthy, type Child } from './lib/proc.js';
 import { printLoadTable, printTargets, type Summary } from './lib/report.js';
 
@@ -31,6 +35,8 @@ const POOL_USERS = CONNECTIONS;
 /** BENCH_PROFILE=1: every server runs with --cpu-prof (one fresh server per load endpoint), profiles in bench/results/profiles/. */
 const PROFILE = process.env.BENCH_PROFILE === '1';
 const GRANT = 1_000_000;
+/** BENCH_LARGE=1: the load and sync runs on a database seeded with SCALE's rows (`--scale` compares with a small one). */
+const LARGE = process.env.BENCH_LARGE === '1';
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 const CRON_SECRET = randomBytes(16).toString('hex');
@@ -51,7 +57,7 @@ function tokenSubject(token: string): string {
 
 async function main(): Promise<void> {
   const summary: Summary = {
-    database: process.env.DATABASE_URL ? 'postgres' : 'pglite', quick: QUICK, server_mode: 'built',
+    database: process.env.DATABASE_URL ? 'postgres' : 'pglite', quick: QUICK, large: LARGE, scale_seed_seconds: null, server_mode: 'built',
     latest_rps: null, latest_p50_ms: null, latest_p99_ms: null, latest_non2xx: null,
     fetch_credit_rps: null, fetch_credit_p50_ms: null, fetch_credit_p99_ms: null, fetch_credit_non2xx: null,
     fetch_creation_rps: null, fetch_creation_p50_ms: null, fetch_creation_p99_ms: null, fetch_creation_non2xx: null,
@@ -67,7 +73,7 @@ async function main(): Promise<void> {
   const [load1] = os.loadavg();
   summary.loadavg_start = Math.round(load1! * 100) / 100;
   if (load1! > 1) console.log(`⚠ load average ${load1!.toFixed(2)} before the bench: other work on this machine will lower every figure`);
-  log(`database: ${summary.database}${QUICK ? ' (BENCH_QUICK)' : ''}; ${os.cpus().length} cores; load generator on the same machine`);
+  log(`database: ${summary.database}${QUICK ? ' (BENCH_QUICK)' : ''}${LARGE ? ' (BENCH_LARGE)' : ''}; ${os.cpus().length} cores; load generator on the same machine`);
   const server = serverCommand('main');
   const simCommand = serverCommand('simulator');
   summary.server_mode = server.mode;
@@ -165,6 +171,12 @@ async function main(): Promise<void> {
     try {
       await seedCompletedTasks(db, creator.id, 200, `${simUrl}/files/large/1048576.mp4`);
       await grantCredits(db, pool.map((u) => u.id), GRANT);
+      if (LARGE) {
+        const t0 = Date.now();
+        await seedScale(db, { creatorId: creator.id, alreadyOwned: 200, videoUrl: `${simUrl}/files/large/1048576.mp4` });
+        summary.scale_seed_seconds = Math.round((Date.now() - t0) / 100) / 10;
+        log(`seeded ${SCALE.users.toLocaleString('en')} users and ${SCALE.tasks.toLocaleString('en')} tasks in ${summary.scale_seed_seconds} s`);
+      }
     } finally {
       await db.close();
     }
@@ -402,7 +414,7 @@ async function main(): Promise<void> {
   await mkdir(path.join(ROOT, 'bench', 'results'), { recursive: true });
   const json = JSON.stringify({ ...summary, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length, cpu: os.cpus()[0]?.model, loads }, null, 2);
   await writeFile(path.join(ROOT, 'bench', 'results', 'latest.json'), `${json}\n`);
-  await writeFile(path.join(ROOT, 'bench', 'results', `${summary.database}${QUICK ? '-quick' : ''}.json`), `${json}\n`);
+  await writeFile(path.join(ROOT, 'bench', 'results', `${summary.database}${LARGE ? '-large' : ''}${QUICK ? '-quick' : ''}.json`), `${json}\n`);
   console.log(`\n${JSON.stringify(summary)}`);
 }
 
@@ -425,7 +437,7 @@ function pgbenchSelectOnly(url: string): number | null {
   return tps ? Math.round(Number(tps)) : null;
 }
 
-main()
+(process.argv.includes('--compare') ? compareDatabases() : process.argv.includes('--scale') ? compareScales() : main())
   .catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

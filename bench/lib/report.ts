@@ -2,6 +2,9 @@
 export interface Summary {
   database: 'postgres' | 'pglite';
   quick: boolean;
+  /** Seeded with the scale run's rows (BENCH_LARGE=1), and how long that took. */
+  large: boolean;
+  scale_seed_seconds: number | null;
   server_mode: 'built' | 'tsx';
   latest_rps: number | null;
   latest_p50_ms: number | null;
@@ -109,7 +112,7 @@ export function printTargets(s: Summary): void {
   printTable(['', 'measure', 'figure', 'target'], rows);
 }
 
-function printTable(head: string[], rows: string[][]): void {
+export function printTable(head: string[], rows: string[][]): void {
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   console.log(line(head));
