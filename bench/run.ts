@@ -5,7 +5,8 @@
  * Prints a table and one JSON summary (also bench/results/latest.json). BENCH_QUICK=1: short runs, small counts.
  * Targets are printed beside the figures with ✓/✗; nothing here fails the run on a target. `--compare`: the whole
  * bench on PostgreSQL and then on the embedded default, side by side; `--scale`: on a small and a large database
- * (BENCH_LARGE=1: 1,000,000 tasks, bench/lib/scale.ts), side by side (bench/lib/side-by-side.ts).
+ * (BENCH_LARGE=1: 1,000,000 tasks, bench/lib/scale.ts), side by side (bench/lib/side-by-side.ts); `--explain`: the
+ * hot queries' plans on the large database (bench/lib/explain.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -19,7 +20,8 @@ import {
   accounting, activate, archiveState, createBenchPglite, createBenchPostgres, grantCredits, retireLoadTasks, seedArchiveTask,
   seedCompletedTasks, seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase,
 } from './lib/db.js';
-import { compareDatabases, compareScales } from './lib/side-by-side.js';
+import { explainHotQueries } from './lib/explain.js';
+import { compareDatabases, compareScales, DEFAULT_POSTGRES_URL } from './lib/side-by-side.js';
 import { load, type LoadResult } from './lib/load.js';
 import { SCALE, seedScale } from './lib/scale.js';
 import { cleanupAll, freePort, onCleanup, ROOT, rssMb, sampleRss, serverCommand, spawnChild, waitHealthy, type Child } from './lib/proc.js';
@@ -437,7 +439,14 @@ function pgbenchSelectOnly(url: string): number | null {
   return tps ? Math.round(Number(tps)) : null;
 }
 
-(process.argv.includes('--compare') ? compareDatabases() : process.argv.includes('--scale') ? compareScales() : main())
+(process.argv.includes('--compare')
+  ? compareDatabases()
+  : process.argv.includes('--scale')
+    ? compareScales()
+    : process.argv.includes('--explain')
+      ? explainHotQueries(process.env.DATABASE_URL ?? DEFAULT_POSTGRES_URL)
+      : main()
+)
   .catch((error: unknown) => {
     console.error(error);
     process.exitCode = 1;

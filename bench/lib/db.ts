@@ -59,8 +59,8 @@ const AI302_T2V_5S = { duration: '5s', product: 'ai302-t2v-5s', provider: 'ai302
 export async function seedCompletedTasks(db: Db, userId: string, count: number, videoUrl: string): Promise<void> {
   await db.query(
     `with defs as (
-       insert into video_generation_task_definitions (user_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
-       select $1, 'text2video', 'kling', 'bench video ' || g, '', '16:9', 0.5, 1, $3::jsonb from generate_series(1, $2) g
+       insert into video_generation_task_definitions (user_id, product_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
+       select $1, $3::jsonb ->> 'product', 'video', 'kling', 'bench video ' || g, '', '16:9', 0.5, 1, $3::jsonb from generate_series(1, $2) g
        returning id)
      insert into video_generation_task_statuses (task_id, status, provider, external_task_id, result_url, provider_result_url, r2_status, finished_at)
      select id, 'completed', 'ai302', 'bench-' || id, $4, $4, 'completed', now() - make_interval(secs => id) from defs`,
@@ -79,8 +79,8 @@ export async function seedInFlightTasks(db: Db, userId: string, externalIds: rea
     const { rows } = await db.query<{ task_id: number }>(
       `with ext as (select e, row_number() over () as n from unnest($2::text[]) e),
        defs as (
-         insert into video_generation_task_definitions (user_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
-         select $1, 'text2video', 'kling', 'sync bench ' || n, '', '16:9', 0.5, 1, $3::jsonb from ext order by n
+         insert into video_generation_task_definitions (user_id, product_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
+         select $1, $3::jsonb ->> 'product', 'video', 'kling', 'sync bench ' || n, '', '16:9', 0.5, 1, $3::jsonb from ext order by n
          returning id),
        numbered as (select id, row_number() over (order by id) as n from defs)
        insert into video_generation_task_statuses (task_id, status, provider, external_task_id, next_attempt_at, callback_token)
@@ -156,7 +156,7 @@ export async function settleArchiveQueue(db: Db): Promise<void> {
 export async function seedArchiveTask(db: Db, userId: string, videoUrl: string, thumbnailUrl: string | null): Promise<number> {
   const { rows } = await db.query<{ task_id: number }>(
     `with def as (
-       insert into video_generation_task_definitions (user_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
+       insert into video_generation_task_definitions (user_id, product_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
        values ($1, 'text2video', 'kling', 'archive bench', '', '16:9', 0.5, 1, $4::jsonb) returning id)
      insert into video_generation_task_statuses (task_id, status, provider, external_task_id, result_url, thumbnail_url, provider_result_url,
                                                 provider_thumbnail_url, r2_status, archive_next_attempt_at, finished_at)

@@ -34,8 +34,8 @@ export async function seedScale(db: Db, input: { creatorId: string; alreadyOwned
       await tx.query(
         `with owners as (select id, (row_number() over (order by email) - 1)::int as n from auth.users where email like 'scale-%@bench.local'),
          defs as (
-           insert into video_generation_task_definitions (user_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params, created_at)
-           select case when g < $3 then $4::uuid else owners.id end, 'text2video', 'kling', 'scale video ' || g, '', '16:9', 0.5, 1, $5::jsonb,
+           insert into video_generation_task_definitions (user_id, product_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params, created_at)
+           select case when g < $3 then $4::uuid else owners.id end, $5::jsonb ->> 'product', 'video', 'kling', 'scale video ' || g, '', '16:9', 0.5, 1, $5::jsonb,
                   now() - make_interval(secs => ($6::int - g) * 30)
              from generate_series($1::int, $2::int - 1) g join owners on owners.n = g % $7::int
            returning id, created_at)

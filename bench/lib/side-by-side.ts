@@ -6,7 +6,7 @@ import { ROOT } from './proc.js';
 import { printTable, type Summary } from './report.js';
 
 /** The shared PostgreSQL of these machines; the bench makes (and drops) its own database on it. */
-const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+export const DEFAULT_POSTGRES_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const ENDPOINTS = [
   { key: 'latest', label: 'GET /api/videos/latest' },

@@ -97,3 +97,14 @@ export async function findTaskSubmission(db: Queryable, taskId: number): Promise
   );
   return rows[0];
 }
+
+/**
+ * How many unfinished tasks there are in each status (the metrics' queue gauge): read from the due tasks' partial
+ * index, so its cost follows the queue, not the table (finished tasks, a million or more, are not counted).
+ */
+export async function countUnfinishedTasks(db: Queryable): Promise<Array<{ status: string; count: number }>> {
+  const { rows } = await db.query<{ status: string; count: number }>(
+    `select status, count(*)::int as count from video_generation_task_statuses where status in ('pending', 'processing') group by status`,
+  );
+  return rows.map((r) => ({ status: r.status, count: Number(r.count) }));
+}

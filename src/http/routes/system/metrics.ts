@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { countUnfinishedTasks } from '../../../db/queries/tasks.js';
 import type { Deps } from '../../../deps.js';
 import { errors } from '../../../errors.js';
 import { bearerMatches } from '../../bearer-secret.js';
@@ -7,8 +8,9 @@ import type { App } from '../../types.js';
 
 /**
  * Prometheus metrics at `/metrics`: request durations per route and status (by route pattern, so cardinality stays
- * bounded), the process's own figures, and task counts per status. The counts come from one aggregate query, run
- * at most once per METRICS_TASKS_CACHE_MS however often anyone scrapes; METRICS_TOKEN, when set, closes the page.
+ * bounded), the process's own figures, and the unfinished tasks per status (the queue). The counts come from one
+ * aggregate query, run at most once per METRICS_TASKS_CACHE_MS however often anyone scrapes; METRICS_TOKEN, when set,
+ * closes the page.
  */
 export function registerMetrics(app: App, deps: Deps): void {
   const registry = new Registry();
@@ -23,7 +25,7 @@ export function registerMetrics(app: App, deps: Deps): void {
   const readTaskCounts = cachedTaskCounts(deps);
   new Gauge({
     name: 'simplevideo_tasks',
-    help: 'Tasks by status.',
+    help: 'Unfinished tasks by status (pending, processing): the queue.',
     labelNames: ['status'] as const,
     registers: [registry],
     async collect() {
@@ -50,9 +52,7 @@ function cachedTaskCounts(deps: Deps): () => Promise<Array<{ status: string; cou
   return () => {
     const now = Date.now();
     if (last === undefined || now - last.at >= deps.config.METRICS_TASKS_CACHE_MS) {
-      const counts = deps.db
-        .query<{ status: string; count: number }>(`select status, count(*)::int as count from video_generation_task_statuses group by status`)
-        .then(({ rows }) => rows.map((r) => ({ status: r.status, count: Number(r.count) })));
+      const counts = countUnfinishedTasks(deps.db);
       // A failed read is not kept: the next scrape tries again.
       counts.catch(() => (last = undefined));
       last = { at: now, counts };
