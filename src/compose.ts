@@ -11,6 +11,7 @@ import { prepareDatabase } from './db/prepare.js';
 import { createAccountGate } from './domain/account-gate.js';
 import { createLiveSessions, requireLiveSession } from './domain/live-sessions.js';
 import { openDatabase } from './db/open.js';
+import { createPgliteDatabaseApart } from './db/pglite-first-start.js';
 import type { Deps } from './deps.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
 import { mailOff, type Mailer } from './mail/mailer.js';
@@ -67,7 +68,9 @@ export async function createTokens(config: Config): Promise<TokenService> {
     });
   }
   const secret = config.JWT_SECRET ?? (await loadOrCreateDevSecret(config.DATA_DIR));
-  return createTokenService({ secret, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS });
+  // Supabase Auth's issuer, <site>/auth/v1, where our /auth/v1 answers; without PUBLIC_URL the site is unknown.
+  const issuer = config.PUBLIC_URL && `${new URL(config.PUBLIC_URL).origin}/auth/v1`;
+  return createTokenService({ secret, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS, ...(issuer && { issuer }) });
 }
 
 /**
@@ -118,6 +121,8 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
           // 302 issues both id forms; development sees both.
           ai302TaskIds: 'alternating',
           recordRequests: false,
+          // Its tasks and port kept under DATA_DIR: result URLs it gave stay fetchable after a restart.
+          stateDir: path.join(config.DATA_DIR, 'simulator'),
           ...simKeys,
         })
       : undefined;
@@ -133,6 +138,12 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
       { simulator: simulator.url, simulated: missing },
       'provider keys missing: the built-in simulator stands in (sample clips, not real videos; set AI302_API_KEY / KLING_ACCESS_KEY + KLING_SECRET_KEY)',
     );
+    if (simulator.previousUrl) {
+      logger.warn(
+        { simulator: simulator.url, previous: simulator.previousUrl },
+        "the simulator's earlier port was taken: results it gave there can be archived only once it listens there again",
+      );
+    }
   } else if (missing.length > 0) {
     logger.warn({ switchedOff: missing }, 'provider keys missing: these providers are switched off (their routes answer 503, the catalog leaves them out)');
   }
@@ -143,6 +154,9 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
 export async function createDeps(config: Config, logger: Logger): Promise<Composition> {
   const dataDirWarning = await prepareDataDir(config.DATA_DIR);
   if (dataDirWarning) logger.warn(dataDirWarning);
+  if (!config.DATABASE_URL && (await createPgliteDatabaseApart(config.DATA_DIR))) {
+    logger.info({ dataDir: config.DATA_DIR }, 'created the embedded database (first start)');
+  }
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,

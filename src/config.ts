@@ -105,6 +105,11 @@ const variables = z.object({
     .transform((v) => v?.replace(/\/+$/, '')),
   /** The project's legacy HS256 JWT secret, for projects whose tokens are not yet signed with asymmetric keys. */
   SUPABASE_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, 'must be at least 32 characters'),
+  /**
+   * The `apikey` Supabase Auth's clients send to /auth/v1 (our own accounts only), compared in constant time. Unset:
+   * any value passes outside production; production answers every /auth/v1 request 401 (docs/auth-v1.md).
+   */
+  PUBLISHABLE_KEY: optionalString,
   CRON_SECRET: optionalString.refine((v) => v === undefined || v.length >= 16, 'must be at least 16 characters'),
   SIGNUP_CREDITS: int(10),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

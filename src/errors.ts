@@ -41,6 +41,8 @@ export const errors = {
     new AppError(403, 'accounts_managed_by_supabase', 'Accounts are managed by Supabase Auth: sign up and sign in through Supabase'),
   /** Deleting an account: the password given is not the account's. 403, not 401: the session itself is fine. */
   accountPasswordWrong: () => new AppError(403, 'wrong_password', 'The password is not correct; the account was not deleted'),
+  /** Changing the email address: the password given is not the account's (403, as for deleting). */
+  emailChangePasswordWrong: () => new AppError(403, 'wrong_password', 'The password is not correct; the email address was not changed'),
   /** Deleting an account while the provider still works on a task it paid for (or its video is being stored). */
   accountTasksInFlight: (count: number) =>
     new AppError(409, 'tasks_in_flight', 'Some of your videos are still being made; delete the account once they have finished', { tasks: count }),
@@ -73,6 +75,12 @@ export const errors = {
     new AppError(429, 'rate_limited', 'Too many requests, please slow down', { retry_after_seconds: retryAfterSeconds }),
   /** So many passwords are being checked that this one would wait too long: the caller tries again. */
   passwordCheckBusy: () => new AppError(503, 'auth_busy', 'Too many sign-ins at once; try again in a moment'),
+  /**
+   * PostgreSQL cannot be reached (restarting, failing over, full). A request whose write was in flight may or may not
+   * have taken effect: a generation retried with the same Idempotency-Key returns its outcome, never a second charge.
+   */
+  databaseUnavailable: (cause?: unknown) =>
+    new AppError(503, 'database_unavailable', 'The database is unavailable right now; try again in a few seconds', { retry_after_seconds: 2 }, { cause }),
   /** An account's sign-in attempts since its last success, from every address together, passed LOGIN_ATTEMPT_LIMIT. */
   loginLocked: (retryAfterSeconds: number) =>
     new AppError(429, 'too_many_login_attempts', 'Too many sign-in attempts for this account; try again later', { retry_after_seconds: retryAfterSeconds }),

@@ -1,8 +1,8 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger, maskSecretsInUrl } from './logger.js';
+import { createLogger, logFormatFor, maskSecretsInUrl, type LogFormat } from './logger.js';
 
-function capture() {
+function capture(format: LogFormat = 'json') {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -10,7 +10,7 @@ function capture() {
       done();
     },
   });
-  return { logger: createLogger({ LOG_LEVEL: 'info' }, stream), text: () => lines.join('') };
+  return { logger: createLogger({ LOG_LEVEL: 'info' }, stream, format), text: () => lines.join('') };
 }
 
 describe('maskSecretsInUrl', () => {
@@ -56,5 +56,29 @@ describe('createLogger', () => {
     expect(out).not.toContain('string-secret');
     expect(out).toContain('"err":{"code":42}');
     expect(out).toContain('"err":null');
+  });
+});
+
+describe('log format', () => {
+  it.each([
+    ['development', true, 'pretty'],
+    ['development', false, 'json'],
+    ['test', true, 'pretty'],
+    [undefined, true, 'pretty'],
+    ['production', true, 'json'],
+    ['production', false, 'json'],
+  ] as const)('NODE_ENV=%s, stdout a terminal: %s → %s', (nodeEnv, terminal, format) => {
+    expect(logFormatFor(nodeEnv, terminal)).toBe(format);
+  });
+
+  it('writes pretty lines for a person, redacted as the JSON ones are', () => {
+    const { logger, text } = capture('pretty');
+    logger.info({ req: { headers: { authorization: 'Bearer pretty-secret' } }, taskId: 7 }, 'calling /api/webhooks/302/pretty-token');
+    const out = text();
+    expect(out).not.toMatch(/^\{/);
+    expect(out).toMatch(/INFO.*calling \/api\/webhooks\/302\/\[redacted\]/);
+    expect(out).toContain('taskId: 7');
+    expect(out).not.toContain('pretty-secret');
+    expect(out).not.toContain('pretty-token');
   });
 });

@@ -1,4 +1,5 @@
 import { pino, stdSerializers, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import pinoPretty from 'pino-pretty';
 import type { Config } from './config.js';
 
 const REDACTED = '[redacted]';
@@ -49,12 +50,40 @@ function serializeError(error: Error) {
   };
 }
 
+/** How log lines are written: one JSON object a line (what operators and log shippers read), or for a person. */
+export type LogFormat = 'json' | 'pretty';
+
 /**
- * JSON logs; request logs carry the request id as `reqId`. Secrets never reach them: credential headers and
- * secret-named fields are redacted, and URLs (the request's, and any in a message) have their tokens masked, so the
- * callback token in `/api/webhooks/…/<token>` is never written. `destination` defaults to stdout (tests capture it).
+ * Pretty lines only outside production and only when a person is watching (stdout is a terminal): production, and
+ * any output going to a file, a pipe or a log collector, stay JSON.
  */
-export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: DestinationStream): Logger {
+export function logFormatFor(nodeEnv: Config['NODE_ENV'] | undefined, stdoutIsTerminal: boolean): LogFormat {
+  return nodeEnv !== 'production' && stdoutIsTerminal ? 'pretty' : 'json';
+}
+
+/** pino-pretty in the main thread (no worker): development volumes are small, and lines keep their order with stderr. */
+function prettyStream(destination: DestinationStream | undefined): DestinationStream {
+  return pinoPretty({
+    destination: destination ?? 1,
+    sync: true,
+    colorize: destination === undefined,
+    translateTime: 'SYS:HH:MM:ss.l',
+    ignore: 'pid,hostname',
+  });
+}
+
+/**
+ * JSON logs (pretty lines in development at a terminal, see logFormatFor); request logs carry the request id as
+ * `reqId`. Secrets never reach them, in either format: credential headers and secret-named fields are redacted,
+ * and URLs (the request's, and any in a message) have their tokens masked, so the callback token in
+ * `/api/webhooks/…/<token>` is never written. `destination` defaults to stdout (tests capture it); `format` defaults
+ * to JSON when a destination is given, else to logFormatFor(NODE_ENV, stdout is a terminal).
+ */
+export function createLogger(
+  config: Pick<Config, 'LOG_LEVEL'> & Partial<Pick<Config, 'NODE_ENV'>>,
+  destination?: DestinationStream,
+  format: LogFormat = destination ? 'json' : logFormatFor(config.NODE_ENV, process.stdout.isTTY === true),
+): Logger {
   const options: LoggerOptions = {
     level: config.LOG_LEVEL,
     redact: { paths: REDACT_PATHS, censor: REDACTED },
@@ -67,5 +96,6 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>, destination?: De
       },
     },
   };
+  if (format === 'pretty') return pino(options, prettyStream(destination));
   return destination ? pino(options, destination) : pino(options);
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createDeps } from './compose.js';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { loadDotEnv } from './dot-env.js';
 import { buildApp } from './http/app.js';
@@ -38,12 +39,26 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
   process.on('SIGTERM', () => void stop('SIGTERM'));
 
-  if (config.ROLE !== 'worker') {
-    await app.listen({ port: config.PORT, host: config.HOST });
-  } else {
+  const facts = { role: config.ROLE, database: deps.db.kind, storage: deps.storage.driver };
+  if (config.ROLE === 'worker') {
     await app.ready();
+    logger.info(facts, 'SimpleVideo worker started (no HTTP: it runs the sync and archive passes)');
+    return;
   }
-  logger.info({ role: config.ROLE, database: deps.db.kind, storage: deps.storage.driver }, 'SimpleVideo started');
+  await app.listen({ port: config.PORT, host: config.HOST });
+  const url = addressToOpen(config, app.server.address());
+  logger.info({ ...facts, url }, `SimpleVideo is running: open ${url}`);
+}
+
+/**
+ * The address a person should open: PUBLIC_URL when set; else the bound address, with a wildcard host (0.0.0.0,
+ * ::) shown as localhost, which is where the person starting it can reach it.
+ */
+function addressToOpen(config: Pick<Config, 'PUBLIC_URL' | 'HOST' | 'PORT'>, bound: AddressInfo | string | null): string {
+  if (config.PUBLIC_URL) return config.PUBLIC_URL;
+  const port = bound && typeof bound === 'object' ? bound.port : config.PORT;
+  const host = ['0.0.0.0', '::', ''].includes(config.HOST) ? 'localhost' : config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST;
+  return `http://${host}:${port}/`;
 }
 
 main().catch((error: unknown) => {

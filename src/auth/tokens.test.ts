@@ -22,6 +22,21 @@ describe('our access tokens', () => {
     expect(await tokens.verify(token)).toBeNull();
   });
 
+  it('carry Supabase Auth’s claims, with the issuer when one is set', async () => {
+    const tokens = createTokenService({ secret: SECRET, ttlSeconds: 900, issuer: 'https://video.example.com/auth/v1' });
+    const amr = [{ method: 'otp', timestamp: 1_700_000_000 }];
+    const { token, expiresAt } = await tokens.issue!(user, randomUUID(), { amr, userMetadata: { name: 'Ada' } });
+    const claims = decodeJwt(token);
+    expect(claims).toMatchObject({
+      iss: 'https://video.example.com/auth/v1', phone: '', aal: 'aal1', amr, is_anonymous: false,
+      app_metadata: { provider: 'email', providers: ['email'] }, user_metadata: { name: 'Ada' },
+    });
+    expect(claims.exp).toBe(expiresAt);
+    const plain = decodeJwt((await createTokenService({ secret: SECRET, ttlSeconds: 900 }).issue!(user, randomUUID())).token);
+    expect(plain.iss).toBeUndefined();
+    expect(plain).toMatchObject({ user_metadata: {}, amr: [{ method: 'password', timestamp: plain.iat }] });
+  });
+
   it('refuse a token signed with the secret that names no session, or not as a uuid', async () => {
     const tokens = createTokenService({ secret: SECRET, ttlSeconds: 900 });
     const sign = (claims: Record<string, unknown>) =>

@@ -27,12 +27,28 @@ export interface AuthenticatedUser {
   sessionId?: string;
 }
 
+/** How the session was signed in to, in Supabase Auth's `amr` claim: `password`, `otp` (a mailed code or link)… */
+export interface AmrEntry {
+  method: string;
+  /** When, in seconds since the epoch. */
+  timestamp: number;
+}
+
+/** What an access token tells beside its user and session, as Supabase Auth's tokens do. */
+export interface TokenExtras {
+  /** How the session began; unset: `password` now. A refresh carries `token_refresh` (we keep no record of it). */
+  amr?: AmrEntry[];
+  /** The user's metadata (auth.users.raw_user_meta_data); unset: `{}`. */
+  userMetadata?: Record<string, unknown>;
+}
+
 export interface TokenService {
   /**
-   * Signs an access token for one of our own accounts, in the session `sessionId`. Absent when another identity
-   * provider (Supabase Auth) issues the tokens and our signup and login are closed.
+   * Signs an access token for one of our own accounts, in the session `sessionId`, with Supabase Auth's claims (the
+   * same token serves /api and /auth/v1). Absent when another identity provider (Supabase Auth) issues the tokens
+   * and our signup and login are closed.
    */
-  issue?(user: AuthenticatedUser, sessionId: string): Promise<{ token: string; expiresIn: number }>;
+  issue?(user: AuthenticatedUser, sessionId: string, extras?: TokenExtras): Promise<{ token: string; expiresIn: number; expiresAt: number }>;
   /** The token's user, or null for anything not a valid, unexpired access token of the identity provider. */
   verify(token: string): Promise<AuthenticatedUser | null>;
 }
@@ -75,24 +91,36 @@ export function verifyWithCache(
  * Our own accounts' tokens: HS256 with JWT_SECRET, living `ttlSeconds` (ACCESS_TOKEN_TTL_SECONDS), each naming its
  * session. One without `session_id` (ours from before sessions, or made by another issuer that has the secret) is
  * refused; whether the session it names is still going is the account gate's question (domain/live-sessions.ts).
+ * `issuer` is the `iss` claim, `<PUBLIC_URL's origin>/auth/v1` as Supabase Auth's; unset (no PUBLIC_URL), none.
  */
-export function createTokenService(options: { secret: string; ttlSeconds: number; now?: () => number }): TokenService {
+export function createTokenService(options: { secret: string; ttlSeconds: number; issuer?: string; now?: () => number }): TokenService {
   const secret = new TextEncoder().encode(options.secret);
   // Imported once: jose would import a raw secret again on every call.
   const key = crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
   const nowMs = () => options.now?.() ?? Date.now();
 
   return {
-    async issue(user, sessionId) {
+    async issue(user, sessionId, extras = {}) {
       const iat = Math.floor(nowMs() / 1000);
-      const token = await new SignJWT({ email: user.email, role: 'authenticated', session_id: sessionId })
+      const exp = iat + options.ttlSeconds;
+      const jwt = new SignJWT({
+        email: user.email,
+        phone: '',
+        app_metadata: { provider: 'email', providers: ['email'] },
+        user_metadata: extras.userMetadata ?? {},
+        role: 'authenticated',
+        aal: 'aal1',
+        amr: extras.amr ?? [{ method: 'password', timestamp: iat }],
+        session_id: sessionId,
+        is_anonymous: false,
+      })
         .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
         .setSubject(user.id)
         .setAudience('authenticated')
         .setIssuedAt(iat)
-        .setExpirationTime(iat + options.ttlSeconds)
-        .sign(await key);
-      return { token, expiresIn: options.ttlSeconds };
+        .setExpirationTime(exp);
+      if (options.issuer) jwt.setIssuer(options.issuer);
+      return { token: await jwt.sign(await key), expiresIn: options.ttlSeconds, expiresAt: exp };
     },
     // Only HS256: `alg: none` and asymmetric-confusion tokens are refused by jose before any claim is read.
     verify: verifyWithCache(

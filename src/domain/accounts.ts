@@ -12,12 +12,15 @@ export function normaliseEmail(email: string): string {
   return email.trim().toLowerCase();
 }
 
-/** Creates an account with its credit account and signup credits, in one transaction. */
+/**
+ * Creates an account with its credit account and signup credits, in one transaction. Without a password (signed up
+ * through a mailed code or link), none matches until one is set: '' as Supabase Auth stores it.
+ */
 export async function signUp(
   deps: { db: Db; signupCredits: number; passwords: PasswordHasher },
-  input: { email: string; password: string },
+  input: { email: string; password?: string },
 ): Promise<AuthenticatedUser> {
-  const encryptedPassword = await deps.passwords.hash(input.password);
+  const encryptedPassword = input.password === undefined ? '' : await deps.passwords.hash(input.password);
   try {
     // As the connection's own role, like Supabase's auth server: the API roles have no rights on auth.users.
     return await deps.db.transaction(async (tx) => {

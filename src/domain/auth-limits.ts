@@ -61,12 +61,12 @@ export async function limitLoginAttempts(deps: AuthLimitDeps, email: string): Pr
 }
 
 /**
- * Counts a request for a mailed link (`kind`: a password reset, a confirmation sent again) from `address` to `email`;
- * refuses (429) past either hourly limit.
+ * Counts a request for a mailed link (`kind`: a password reset, a confirmation sent again, a change of address) from
+ * `address` to `email`; refuses (429) past either hourly limit.
  */
 export async function limitLinkMails(
   deps: Pick<AuthLimitDeps, 'db' | 'clock'>,
-  input: { kind: 'recover' | 'confirm'; address: string; email: string },
+  input: { kind: 'recover' | 'confirm' | 'email_change'; address: string; email: string },
 ): Promise<void> {
   const now = deps.clock.now();
   const count = (suffix: string, subject: string) =>

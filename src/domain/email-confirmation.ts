@@ -2,14 +2,19 @@ import type { Clock } from '../clock.js';
 import type { Db } from '../db/db.js';
 import { findUserById, markEmailConfirmed } from '../db/queries/users.js';
 import type { MailMessage } from '../mail/mailer.js';
-import { createEmailLink, useEmailToken } from './email-links.js';
+import { mailedSecret, webAppStyle, type MailStyle } from './email-codes.js';
+import { createEmailToken, useEmailToken } from './email-links.js';
 
-/** Makes a new confirmation link for the user (earlier ones stop working) and the mail that carries it. */
+/**
+ * Makes a new confirmation link for the user (earlier ones stop working) and the mail that carries it: to the web
+ * app's page under `origin`, or as `style` writes it (Supabase Auth's /auth/v1/verify link and a code).
+ */
 export async function prepareConfirmationMail(
   deps: { db: Db; clock: Clock },
-  input: { user: { id: string; email: string }; origin: string },
+  input: { user: { id: string; email: string }; origin: string; style?: MailStyle },
 ): Promise<MailMessage> {
-  const link = await createEmailLink(deps, { userId: input.user.id, purpose: 'confirm', origin: input.origin });
+  const token = await createEmailToken(deps, { userId: input.user.id, purpose: 'confirm' });
+  const link = await mailedSecret(deps, { userId: input.user.id, purpose: 'confirm', token, style: input.style ?? webAppStyle(input.origin) });
   return {
     to: input.user.email,
     subject: 'Confirm your email address',

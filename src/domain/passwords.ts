@@ -2,25 +2,27 @@ import { randomBytes } from 'node:crypto';
 import { dummyPasswordHash, type PasswordHasher } from '../auth/password.js';
 import type { AuthenticatedUser } from '../auth/tokens.js';
 import type { Clock } from '../clock.js';
-import type { Db } from '../db/db.js';
+import type { Db, Queryable } from '../db/db.js';
 import { clearAttempts } from '../db/queries/auth-attempt-limits.js';
-import { consumeEmailToken } from '../db/queries/email-tokens.js';
-import { findUserByEmail, findUserById, markEmailConfirmed, setPasswordHash } from '../db/queries/users.js';
+import { consumeEmailToken, deleteEmailTokensOfUser } from '../db/queries/email-tokens.js';
+import { findUserByEmail, findUserById, markEmailConfirmed, setPasswordHash, setPendingEmail } from '../db/queries/users.js';
 import { errors, type AppError } from '../errors.js';
 import type { MailMessage } from '../mail/mailer.js';
 import { normaliseEmail } from './accounts.js';
 import { limitLinkMails, limitLoginAttempts, type AuthLimitDeps } from './auth-limits.js';
-import { createEmailLink, useEmailToken } from './email-links.js';
+import { mailedSecret, webAppStyle, type MailStyle } from './email-codes.js';
+import { createEmailToken, useEmailToken } from './email-links.js';
 import { endSessionsOfUser, type SessionDeps } from './sessions.js';
 
 /**
  * A password reset asked for `email`: the mail to send, or undefined when no account has that address. The caller
  * answers alike either way and sends without waiting, so neither the answer nor its time tells whether the account
- * exists; the database work is the same for both (limits, lookup, one token statement).
+ * exists; the database work is the same for both (limits, lookup, one token statement). `style` writes the link
+ * (and a code) for another client than the web app (Supabase Auth's, under /auth/v1).
  */
 export async function preparePasswordResetMail(
   deps: { db: Db; clock: Clock },
-  input: { email: string; address: string; origin: string },
+  input: { email: string; address: string; origin: string; style?: MailStyle },
 ): Promise<MailMessage | undefined> {
   const email = normaliseEmail(input.email);
   await limitLinkMails(deps, { kind: 'recover', address: input.address, email });
@@ -30,7 +32,8 @@ export async function preparePasswordResetMail(
     await consumeEmailToken(deps.db, { purpose: 'recover', tokenHash: randomBytes(32), now: deps.clock.now() });
     return undefined;
   }
-  const link = await createEmailLink(deps, { userId: user.id, purpose: 'recover', origin: input.origin });
+  const token = await createEmailToken(deps, { userId: user.id, purpose: 'recover' });
+  const link = await mailedSecret(deps, { userId: user.id, purpose: 'recover', token, style: input.style ?? webAppStyle(input.origin) });
   return {
     to: user.email,
     subject: 'Reset your password',
@@ -51,6 +54,7 @@ export async function resetPassword(
   const user = await deps.db.transaction(async (tx) => {
     const userId = await useEmailToken({ db: tx, clock: deps.clock }, { purpose: 'recover', token: input.token });
     await setPasswordHash(tx, { userId, hash });
+    await forgetMailedRequests(tx, userId);
     await markEmailConfirmed(tx, userId);
     return findUserById(tx, userId);
   });
@@ -86,7 +90,30 @@ export async function changePassword(
   deps: AuthLimitDeps & { passwords: PasswordHasher; sessions: SessionDeps },
   input: { user: AuthenticatedUser; currentPassword: string; newPassword: string },
 ): Promise<void> {
-  const account = await confirmPassword(deps, { userId: input.user.id, password: input.currentPassword, wrong: errors.wrongPassword });
-  await setPasswordHash(deps.db, { userId: account.id, hash: await deps.passwords.hash(input.newPassword) });
-  await endSessionsOfUser(deps.sessions, { userId: account.id, ...(input.user.sessionId && { except: input.user.sessionId }) });
+  await confirmPassword(deps, { userId: input.user.id, password: input.currentPassword, wrong: errors.wrongPassword });
+  await setPassword(deps, { user: input.user, password: input.newPassword });
+}
+
+/**
+ * Sets the signed-in user's password without asking for the current one (Supabase Auth's updateUser: the session,
+ * perhaps just opened by a recovery link, is proof enough) and ends their other sessions; the current one goes on.
+ * Every link mailed before stops working, and a pending change of address is dropped: whoever knew the old password
+ * may have asked for them.
+ */
+export async function setPassword(
+  deps: { db: Db; passwords: PasswordHasher; sessions: SessionDeps },
+  input: { user: AuthenticatedUser; password: string },
+): Promise<void> {
+  const hash = await deps.passwords.hash(input.password);
+  await deps.db.transaction(async (tx) => {
+    await setPasswordHash(tx, { userId: input.user.id, hash });
+    await forgetMailedRequests(tx, input.user.id);
+  });
+  await endSessionsOfUser(deps.sessions, { userId: input.user.id, ...(input.user.sessionId && { except: input.user.sessionId }) });
+}
+
+/** With a new password, links mailed before stop working and a pending change of address is dropped. */
+async function forgetMailedRequests(db: Queryable, userId: string): Promise<void> {
+  await deleteEmailTokensOfUser(db, userId);
+  await setPendingEmail(db, { userId, email: '' });
 }

@@ -1,6 +1,8 @@
 import type { Deps } from '../deps.js';
 import { registerDeleteAccount } from './routes/auth/delete-account.js';
+import { registerChangeEmail } from './routes/auth/change-email.js';
 import { registerChangePassword } from './routes/auth/change-password.js';
+import { registerConfirmEmailChange } from './routes/auth/confirm-email-change.js';
 import { registerConfirmEmail } from './routes/auth/confirm-email.js';
 import { registerRecover } from './routes/auth/recover.js';
 import { registerResendConfirmation } from './routes/auth/resend-confirmation.js';
@@ -27,6 +29,7 @@ import { registerLatestVideos } from './routes/videos/latest.js';
 import { registerSyncStatusJobs } from './routes/jobs/sync-status.js';
 import { registerUploadToR2 } from './routes/jobs/upload-to-r2.js';
 import { registerUserEvents } from './routes/user/events.js';
+import { registerSupabaseAuth } from './routes/supabase-auth/index.js';
 import { registerProviderCallbacks } from './routes/webhooks/provider-callbacks.js';
 import type { SessionOptions } from './session.js';
 import { supabaseAuthCookieName } from './supabase-cookie.js';
@@ -54,6 +57,8 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerRecover(app, deps);
   registerResetPassword(app, deps);
   registerChangePassword(app, deps, session);
+  registerChangeEmail(app, deps, session);
+  registerConfirmEmailChange(app, deps);
   registerDeleteAccount(app, deps, session);
   registerFetchCredit(app, deps, session);
   registerFetchSubscription(app, deps, session);
@@ -69,4 +74,5 @@ export async function registerRoutes(app: App, deps: Deps): Promise<void> {
   registerUploadToR2(app, deps);
   registerProviderCallbacks(app, deps);
   registerUserEvents(app, deps, session);
+  await registerSupabaseAuth(app, deps, session);
 }

@@ -26,6 +26,7 @@ export function syncDepsOf(deps: Deps, logger: Log = deps.logger): SyncDeps {
     leaseMs: config.LEASE_MS,
     batchSize: config.SYNC_BATCH_SIZE,
     providerSlots: runtimeOf(deps).providerSlots,
+    onCompleted: (taskId) => runtimeOf(deps).notifyCompleted(taskId),
   };
 }
 

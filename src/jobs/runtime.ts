@@ -12,7 +12,14 @@ export interface JobRuntime {
   readonly instanceId: string;
   readonly providerSlots: Readonly<Record<ProviderName, Semaphore>>;
   /** A lease owner unique to one run of one pass: two overlapping runs in one process never mistake each other's leases. */
-  nextLeaseOwner(pass: 'sync' | 'archive'): string;
+  nextLeaseOwner(pass: 'sync' | 'archive' | 'completed'): string;
+  /** Tells whoever listens (see onCompleted) that a task's completion was committed in this process. */
+  notifyCompleted(taskId: number): void;
+  /**
+   * Listens for completions committed in this process (polls, callbacks, job endpoints); returns the function
+   * that stops listening. Nobody listens unless the scheduler runs (not with ROLE=api, not in most tests).
+   */
+  onCompleted(listener: (taskId: number) => void): () => void;
 }
 
 const runtimes = new WeakMap<object, JobRuntime>();
@@ -30,9 +37,19 @@ export function jobRuntimeOf(key: object, providerConcurrency: number): JobRunti
 export function createJobRuntime(providerConcurrency: number): JobRuntime {
   const instanceId = `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   let counter = 0;
+  const listeners = new Set<(taskId: number) => void>();
   return {
     instanceId,
     providerSlots: { ai302: createSemaphore(providerConcurrency), kling: createSemaphore(providerConcurrency) },
     nextLeaseOwner: (pass) => `${instanceId}:${pass}:${++counter}`,
+    notifyCompleted(taskId) {
+      for (const listener of listeners) listener(taskId);
+    },
+    onCompleted(listener) {
+      // Wrapped, so one listener added twice is two subscriptions, each removed by its own function.
+      const own = (taskId: number) => listener(taskId);
+      listeners.add(own);
+      return () => void listeners.delete(own);
+    },
   };
 }

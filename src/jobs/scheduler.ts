@@ -6,6 +6,7 @@ import { asService } from '../db/scope.js';
 import type { Deps } from '../deps.js';
 import { ATTEMPT_COUNTERS_KEPT_MS } from '../domain/auth-limits.js';
 import type { Log } from '../log.js';
+import { startArchiveOnCompletion } from './archive-on-completion.js';
 import { runArchiveOnce, runSyncOnce } from './passes.js';
 
 export interface Scheduler {
@@ -86,12 +87,17 @@ export async function purgeExpired(deps: Deps): Promise<void> {
   await deleteExpiredEmailTokens(deps.db, new Date(now));
 }
 
-/** Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) and the purge of expired rows. */
+/**
+ * Starts the sync pass (SYNC_INTERVAL_MS), the archive pass (ARCHIVE_INTERVAL_MS) with the copy at completion
+ * (archive-on-completion.ts; off with the pass), and the purge of expired rows.
+ */
 export function startScheduler(deps: Deps): Scheduler {
   const { config, logger } = deps;
+  const archiving = config.ARCHIVE_INTERVAL_MS > 0;
   const loops = [
     startLoop('sync', config.SYNC_INTERVAL_MS, () => drain(() => runSyncOnce(deps), config.SYNC_BATCH_SIZE), logger),
     startLoop('archive', config.ARCHIVE_INTERVAL_MS, () => drain(() => runArchiveOnce(deps), config.ARCHIVE_BATCH_SIZE), logger),
+    ...(archiving ? [startArchiveOnCompletion(deps)] : []),
     startLoop('purge', PURGE_INTERVAL_MS, () => purgeExpired(deps), logger),
   ];
   logger.info({ syncIntervalMs: config.SYNC_INTERVAL_MS, archiveIntervalMs: config.ARCHIVE_INTERVAL_MS }, 'scheduler started');

@@ -15,6 +15,18 @@ export interface AuthResponse {
   refresh_token: string;
 }
 
+/** One of the signed-in user's sessions (a device or browser signed in), from /api/auth/sessions. */
+export interface AuthSession {
+  id: string;
+  created_at: string;
+  /** The last sign-in or refresh. */
+  refreshed_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  /** The session this browser is signed in with. */
+  current: boolean;
+}
+
 export interface FeedVideo {
   id: string;
   videoUrl: string;
@@ -235,6 +247,10 @@ export const api = {
   login: (email: string, password: string) =>
     request<AuthResponse>('POST', '/api/auth/login', { json: { email, password }, expect401: true, noRefresh: true }),
   logout: () => request<void>('POST', '/api/auth/logout', { expect401: true, noRefresh: true }),
+  /** Ends every other session of the account (`others`) or every one, this one too (`global`). */
+  logoutScope: (scope: 'others' | 'global') => request<void>('POST', `/api/auth/logout?scope=${scope}`),
+  /** A new access token now, e.g. to carry a changed address; false when the session is over. */
+  refresh: () => refreshSession(),
   me: () => request<{ user: User }>('GET', '/api/auth/me', { expect401: true }),
   /** 400 `invalid_token`: unknown, used, replaced or expired. */
   confirmEmail: (token: string) => request<void>('POST', '/api/auth/confirm', { json: { token }, noRefresh: true }),
@@ -247,6 +263,15 @@ export const api = {
   /** 403 `wrong_password`; the account's other sessions end. */
   changePassword: (currentPassword: string, newPassword: string) =>
     request<void>('POST', '/api/auth/change-password', { json: { current_password: currentPassword, new_password: newPassword } }),
+  /** Mails a link to the new address; the address changes when it is opened. 403 `wrong_password`, 409 `email_taken`. */
+  changeEmail: (newEmail: string, password: string) =>
+    request<Record<string, never>>('POST', '/api/auth/email', { json: { new_email: newEmail, password } }),
+  /** Needs no session. 400 `invalid_token`, 409 `email_taken`. */
+  confirmEmailChange: (token: string) =>
+    request<{ user: User }>('POST', '/api/auth/email/confirm', { json: { token }, noRefresh: true }),
+  sessions: () => request<{ sessions: AuthSession[] }>('GET', '/api/auth/sessions'),
+  /** 404 `session_not_found` when it has ended already. */
+  endSession: (id: string) => request<void>('DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`),
   /** Irreversible: the account, its tasks, files, favorites and credits. 403 `wrong_password`, 409 `tasks_in_flight`. */
   deleteAccount: (password: string) => request<void>('DELETE', '/api/auth/account', { json: { password } }),
 

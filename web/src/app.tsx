@@ -2,6 +2,7 @@ import { useEffect, useRef } from 'preact/hooks';
 import { Header } from './components/Header';
 import { RequireAuth } from './components/RequireAuth';
 import { Account } from './pages/Account';
+import { ChangeEmailConfirm } from './pages/ChangeEmailConfirm';
 import { ConfirmEmail } from './pages/ConfirmEmail';
 import { ForgotPassword } from './pages/ForgotPassword';
 import { Create } from './pages/Create';
@@ -23,6 +24,7 @@ const TITLES: Record<string, string> = {
   '/forgot-password': 'Forgot password',
   '/reset-password': 'Set a new password',
   '/confirm': 'Confirm your email',
+  '/change-email': 'Change your email',
 };
 
 function Routes() {
@@ -58,6 +60,9 @@ function Routes() {
       break;
     case '/confirm':
       page = <ConfirmEmail />;
+      break;
+    case '/change-email':
+      page = <ChangeEmailConfirm />;
       break;
     case '/create':
       page = <RequireAuth><Create /></RequireAuth>;

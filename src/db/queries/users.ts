@@ -91,3 +91,36 @@ export async function markEmailConfirmed(db: Queryable, userId: string): Promise
 export async function setPasswordHash(db: Queryable, input: { userId: string; hash: string }): Promise<void> {
   await db.query(`update auth.users set encrypted_password = $2, updated_at = now() where id = $1`, [input.userId, input.hash]);
 }
+
+/**
+ * Records the address a change waits to be confirmed for where Supabase Auth keeps it (auth.users.email_change; ''
+ * when none, as Supabase writes it): an account taken over by Supabase Auth keeps the meaning.
+ */
+export async function setPendingEmail(db: Queryable, input: { userId: string; email: string }): Promise<void> {
+  await db.query(`update auth.users set email_change = $2, updated_at = now() where id = $1`, [input.userId, input.email]);
+}
+
+/**
+ * Moves the account to `email`, confirmed (its owner has just opened a link mailed there), as Supabase Auth does on
+ * a confirmed change: the address, no pending one, and its email identity's address. Throws EmailTakenError when
+ * another account has that address. Resolves to the account, or undefined when it is gone.
+ */
+export async function changeEmail(db: Queryable, input: { userId: string; email: string }): Promise<{ id: string; email: string } | undefined> {
+  try {
+    const { rows } = await db.query<{ id: string; email: string }>(
+      `with account as (
+         update auth.users set email = $2, email_change = '', email_confirmed_at = now(), updated_at = now()
+          where id = $1 returning id, email),
+       identity as (
+         update auth.identities set identity_data = identity_data || jsonb_build_object('email', $2::text, 'email_verified', true),
+                updated_at = now()
+          where user_id = $1 and provider = 'email')
+       select id, email from account`,
+      [input.userId, input.email],
+    );
+    return rows[0];
+  } catch (error) {
+    if (sqlState(error) === UNIQUE_VIOLATION) throw new EmailTakenError(input.email, { cause: error });
+    throw error;
+  }
+}

@@ -47,7 +47,7 @@ function readAi302(body: unknown): Report | undefined {
  * recorded: polling remains the safety net.
  */
 export async function handleProviderCallback(
-  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger' | 'allowHttpResults'>,
+  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger' | 'allowHttpResults' | 'onCompleted'>,
   provider: ProviderName,
   token: string,
   body: unknown,

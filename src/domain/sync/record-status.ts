@@ -26,9 +26,10 @@ export interface RecordTarget {
  * Records what the provider said, the same way for polling and for callbacks. Every write is guarded (see
  * db/queries/sync.ts), so repeated or out-of-order reports change nothing twice and the refund happens once.
  * Result URLs are checked first (resultUrlProblem): a refused video URL fails the task, a refused thumbnail is dropped.
+ * A completion, once committed, is told to `onCompleted`.
  */
 export async function recordProviderStatus(
-  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger' | 'allowHttpResults'>,
+  deps: Pick<SyncDeps, 'db' | 'clock' | 'logger' | 'allowHttpResults' | 'onCompleted'>,
   target: RecordTarget,
   status: ProviderStatus,
   nextPollAt: Date,
@@ -53,6 +54,7 @@ export async function recordProviderStatus(
         deps.logger.warn({ taskId, videoUrl: status.videoUrl }, 'provider finished a task after our timeout refunded it: recorded as completed, refund kept');
       }
       if (outcome === 'unchanged') return { taskId, success: false, newStatus: 'unchanged' };
+      deps.onCompleted?.(taskId);
       return { taskId, success: true, newStatus: 'completed', resultUrl: status.videoUrl, ...(thumbnailUrl ? { thumbnailUrl } : {}) };
     }
     case 'failed': {

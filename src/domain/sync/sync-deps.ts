@@ -23,6 +23,11 @@ export interface SyncDeps {
   providerSlots: Readonly<Record<ProviderName, Semaphore>>;
   /** Injectable for exact backoff in tests. */
   random?: () => number;
+  /**
+   * Told after a task's completion is committed (by a poll or a callback), so its files can be copied at once
+   * (jobs/archive-on-completion.ts). Must not throw or wait: recording does not depend on it.
+   */
+  onCompleted?: (taskId: number) => void;
 }
 
 /** One task's outcome, in the contract's `results[]` shape (plus `error` when it failed to sync). */

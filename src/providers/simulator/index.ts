@@ -1,9 +1,11 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { routeAi302, ai302Error, renderAi302Task } from './ai302-routes.js';
 import { createFaults, type FaultControls, type FaultKind } from './faults.js';
 import { klingError, renderKlingTask, routeKling } from './kling-routes.js';
 import { loadMedia, serveMedia } from './media.js';
 import { readFormBody, readJsonBody, type RecordedRequest, type SimReply, type SimRequest } from './messages.js';
+import { loadState, savePort, saveTask } from './state.js';
 import { phaseOf, type Ai302TaskIdForm, type SimContext, type SimTask } from './tasks.js';
 
 export type { FaultControls, FaultKind, FaultSettings } from './faults.js';
@@ -31,6 +33,12 @@ export interface SimulatorOptions {
    * runs for long (the service's built-in one, `npm run simulator`) keeps none: they would only grow.
    */
   recordRequests?: boolean;
+  /**
+   * Keeps the tasks in this folder (the service's built-in simulator: DATA_DIR/simulator) and listens again on the
+   * port recorded there, unless `port` says otherwise: the result URLs it gave, and its unfinished tasks, then
+   * outlive a restart. Without it, everything lives as long as the process (tests).
+   */
+  stateDir?: string;
 }
 
 /** A running simulator. */
@@ -44,6 +52,11 @@ export interface Simulator {
   tasks: ReadonlyMap<string, SimTask>;
   /** The most API requests it has had open at once (a held `hang` reply counts until it is sent). */
   peakConcurrentRequests(): number;
+  /**
+   * With a stateDir whose recorded port was taken: the previous base URL, whose result URLs cannot be fetched until
+   * the simulator listens there again.
+   */
+  previousUrl?: string;
   close(): Promise<void>;
 }
 
@@ -95,6 +108,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const random = options.random ?? Math.random;
   const faults = createFaults(random);
   const media = loadMedia();
+  const state = options.stateDir === undefined ? undefined : loadState(options.stateDir);
+  const saved = new Set(state?.tasks.map((task) => task.id));
   const requests: RecordedRequest[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const klingKeys = { accessKey: options.klingAccessKey, secret: new TextEncoder().encode(options.klingSecretKey) };
@@ -130,8 +145,12 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     ai302Issued: 0,
     now,
     random,
-    tasks: new Map(),
+    tasks: new Map(state?.tasks.map((task) => [task.id, task])),
     onTouched(task) {
+      if (options.stateDir !== undefined && !saved.has(task.id)) {
+        saveTask(options.stateDir, task);
+        saved.add(task.id);
+      }
       // Polls notice changes under an injected clock; the timers cover callers that never poll.
       const isNew = task.notifiedPhase === undefined;
       notify(task);
@@ -189,13 +208,16 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     });
   });
 
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => resolve());
+  const host = options.host ?? '127.0.0.1';
+  const wanted = options.port ?? state?.port ?? 0;
+  const listened = await listen(server, wanted, host).catch(async (error: unknown) => {
+    // Only a recorded port may be given up (someone took it meanwhile); a port asked for is an error.
+    if (options.port !== undefined || wanted === 0 || (error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    return listen(server, 0, host);
   });
-  const address = server.address();
-  if (!address || typeof address === 'string') throw new Error('simulator did not get a TCP address');
-  context.baseUrl = `http://${formatHost(address.address)}:${address.port}`;
+  context.baseUrl = `http://${formatHost(listened.address)}:${listened.port}`;
+  if (options.stateDir !== undefined) savePort(options.stateDir, listened.port);
+  const previousUrl = state?.port !== undefined && state.port !== listened.port ? `http://${formatHost(listened.address)}:${state.port}` : undefined;
 
   return {
     url: context.baseUrl,
@@ -203,6 +225,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     requests,
     tasks: context.tasks,
     peakConcurrentRequests: () => peakOpen,
+    ...(previousUrl === undefined ? {} : { previousUrl }),
     close() {
       for (const timer of timers) clearTimeout(timer);
       timers.clear();
@@ -212,6 +235,19 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       });
     },
   };
+}
+
+function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      const address = server.address();
+      if (!address || typeof address === 'string') reject(new Error('simulator did not get a TCP address'));
+      else resolve(address);
+    });
+  });
 }
 
 function formatHost(address: string): string {

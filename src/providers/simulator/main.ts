@@ -15,6 +15,8 @@ const envSchema = z.object({
   AI302_API_KEY: z.string().min(1).default('sim-302-key'),
   KLING_ACCESS_KEY: z.string().min(1).default('sim-access-key'),
   KLING_SECRET_KEY: z.string().min(1).default('sim-secret-key'),
+  // Set: its tasks are kept there, so a restart of the simulator loses none (as the built-in one's DATA_DIR/simulator).
+  SIMULATOR_STATE_DIR: z.string().min(1).optional(),
 });
 
 const parsed = envSchema.safeParse(process.env);
@@ -34,6 +36,7 @@ const simulator = await startSimulator({
   klingAccessKey: env.KLING_ACCESS_KEY,
   klingSecretKey: env.KLING_SECRET_KEY,
   recordRequests: false,
+  ...(env.SIMULATOR_STATE_DIR === undefined ? {} : { stateDir: env.SIMULATOR_STATE_DIR }),
 });
 console.log(`Provider simulator listening on ${simulator.url} (302.ai: /klingai/*, Kling: /v1/videos/*)`);
 

@@ -66,10 +66,15 @@ export function createTask(
   context: SimContext,
   fields: Pick<SimTask, 'provider' | 'kind' | 'model'> & { externalTaskId?: string | undefined; callbackUrl?: string | undefined },
 ): SimTask {
-  counter += 1;
-  const suffix = `${Date.now() % 1_000_000}${String(counter).padStart(6, '0')}`;
+  let id: string;
+  do {
+    // Tasks kept from an earlier run (stateDir) may hold any id this run's counter makes again: skip those.
+    counter += 1;
+    const suffix = `${Date.now() % 1_000_000}${String(counter).padStart(6, '0')}`;
+    id = fields.provider === 'ai302' ? ai302TaskId(context, suffix) : `8319${suffix}`;
+  } while (context.tasks.has(id));
   const task: SimTask = {
-    id: fields.provider === 'ai302' ? ai302TaskId(context, suffix) : `8319${suffix}`,
+    id,
     provider: fields.provider,
     kind: fields.kind,
     model: fields.model,

@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, type Credits, type LedgerEntry, type Subscription } from '../api';
+import { ChangeEmail } from '../components/ChangeEmail';
 import { ChangePassword } from '../components/ChangePassword';
 import { DeleteAccount } from '../components/DeleteAccount';
 import { EmailNotice } from '../components/EmailNotice';
 import { LedgerTable } from '../components/LedgerTable';
+import { Sessions } from '../components/Sessions';
 import { SubscriptionInfo } from '../components/SubscriptionInfo';
 import { errorMessage } from '../messages';
 import { useSession } from '../session';
@@ -38,7 +40,7 @@ export function Account() {
   return (
     <>
       <h1>Account</h1>
-      <p class="muted">Signed in as {session.user?.email}</p>
+      <p class="muted" data-testid="account-email">Signed in as {session.user?.email}</p>
       <EmailNotice />
       {error && (
         <p class="notice notice-error" role="alert">
@@ -74,7 +76,11 @@ export function Account() {
         {entries === null ? <p class="muted">Loading…</p> : <LedgerTable entries={entries} />}
       </section>
 
+      <ChangeEmail />
+
       <ChangePassword />
+
+      <Sessions />
 
       <p>
         <button type="button" class="btn" onClick={() => void session.signOut()} data-testid="account-logout">

@@ -26,6 +26,9 @@ export const resetPasswordBody = z.object({ token: emailToken, password: newPass
 
 export const changePasswordBody = z.object({ current_password: z.string().min(1).max(1024), new_password: newPassword });
 
+/** Up to 1024 characters, as at sign-in: older accounts may have longer passwords. */
+export const changeEmailBody = z.object({ new_email: email, password: z.string().min(1).max(1024) });
+
 export const refreshBody = z.object({ refresh_token: z.string().min(1).max(512).optional() });
 
 export const userBody = z.object({ id: z.uuid(), email: z.string() });
