@@ -4,6 +4,7 @@ import { createPasswordHasher } from './auth/password.js';
 import { loadConfig } from './config.js';
 import { loadDotEnv } from './dot-env.js';
 import { prepareDataDir } from './data-dir.js';
+import { backupEmbeddedDatabase, POSTGRES_BACKUP_DOC, restoreEmbeddedDatabase } from './db/backup.js';
 import { prepareDatabase } from './db/prepare.js';
 import { openDatabase } from './db/open.js';
 import { setCreditBalance } from './db/queries/credits.js';
@@ -16,7 +17,9 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   migrate
   create-user --email E --password P
   grant-credits --email E --credits N [--level admin]
-  set-subscription --email E --plan P --status S --credits-per-period N --days D [--manual-renewal]`;
+  set-subscription --email E --plan P --status S --credits-per-period N --days D [--manual-renewal]
+  backup <file>              the embedded database, with the server stopped (PostgreSQL: see ${POSTGRES_BACKUP_DOC})
+  restore <file> [--force]   into DATA_DIR, with the server stopped; --force replaces a database already there`;
 
 type Run = (db: Db, signupCredits: number) => Promise<unknown>;
 
@@ -67,8 +70,33 @@ async function userIdOf(db: Queryable, email: string): Promise<string> {
   return user.id;
 }
 
+const fileCommandOptions = z.object({ file: z.string().min(1, 'a file name is needed'), force: z.boolean().default(false) });
+
+/**
+ * backup and restore work on the embedded database's files, not through a connection; with DATABASE_URL the
+ * operator uses PostgreSQL's own tools, whose procedure docs/backups.md gives.
+ */
+async function runFileCommand(name: 'backup' | 'restore', args: string[]): Promise<unknown> {
+  const { values, positionals } = parseArgs({ args, options: { force: { type: 'boolean' } }, allowPositionals: true, strict: true });
+  const parsed = fileCommandOptions.safeParse({ file: positionals[0] ?? '', force: values.force });
+  if (!parsed.success || positionals.length > 1 || (name === 'backup' && values.force)) throw new Error(USAGE);
+  loadDotEnv();
+  const config = loadConfig();
+  if (config.DATABASE_URL) {
+    throw new Error(`DATABASE_URL is set: back up and restore a PostgreSQL database with pg_dump and pg_restore, as ${POSTGRES_BACKUP_DOC} describes`);
+  }
+  const warning = await prepareDataDir(config.DATA_DIR);
+  if (warning) console.error(warning);
+  const { file, force } = parsed.data;
+  return name === 'backup' ? backupEmbeddedDatabase(config.DATA_DIR, file) : restoreEmbeddedDatabase(config.DATA_DIR, file, { force });
+}
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
+  if (name === 'backup' || name === 'restore') {
+    console.log(JSON.stringify(await runFileCommand(name, rest), null, 2));
+    return;
+  }
   const parseOptions = name ? commands[name] : undefined;
   if (!parseOptions) throw new Error(USAGE);
   const { values } = parseArgs({

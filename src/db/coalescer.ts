@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { QueryResult } from './db.js';
+import { isConnectionFailure } from './connection-errors.js';
 import { isLockConflict, sqlState } from './queries/values.js';
 
 /**
@@ -73,7 +74,9 @@ export function createStatementCoalescer(send: Sender): (item: SharedStatement) 
     try {
       results = (await send(textOf(batch.map((w) => w.item)))) as pg.QueryResult[];
     } catch (error) {
-      if (sqlState(error) !== undefined) await Promise.all(batch.map(sendAlone));
+      // A statement's error rolled the message back: each is sent alone. A broken connection leaves the message's
+      // fate unknown (its commit may have happened): sending it again could apply it twice.
+      if (sqlState(error) !== undefined && !isConnectionFailure(error)) await Promise.all(batch.map(sendAlone));
       else for (const entry of batch) entry.reject(error);
       return;
     }

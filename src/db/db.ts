@@ -40,7 +40,7 @@ export interface Db extends Queryable {
   queryInTransaction<Row = Record<string, unknown>>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>>;
   /**
    * Subscribes to a NOTIFY channel. Resolves to an unsubscribe function.
-   * PostgreSQL: on a connection of the pool, or with a listen URL on a dedicated connection that reconnects when it
+   * PostgreSQL: on a dedicated connection outside the pool (to the listen URL, if one is set) that reconnects when it
    * drops. On PGlite notifications only reach the same process, which is all PGlite serves.
    */
   listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;

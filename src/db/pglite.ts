@@ -21,7 +21,7 @@ function wrap(target: Pick<PGlite, 'query' | 'exec'>): Queryable {
 export async function createPgliteDb(
   dataDir?: string,
   options: { loadDataDir?: Blob } = {},
-): Promise<Db & { dumpDataDir(): Promise<Blob> }> {
+): Promise<Db & { dumpDataDir(compression?: 'none' | 'gzip'): Promise<Blob> }> {
   const pglite = await PGlite.create({ dataDir, loadDataDir: options.loadDataDir });
   const base = wrap(pglite);
   const transaction: Db['transaction'] = (fn, options) =>
@@ -37,12 +37,13 @@ export async function createPgliteDb(
     query: base.query,
     exec: base.exec,
     transaction,
-    queryInTransaction: (sql, params, options) => transaction((tx) => tx.query(sql, params), options),
+    // Without settings, one statement is a transaction of its own already: no begin and commit around it.
+    queryInTransaction: (sql, params, options) => (options.settings ? transaction((tx) => tx.query(sql, params), options) : base.query(sql, params)),
     async listen(channel, onMessage) {
       const unsubscribe = await pglite.listen(channel, onMessage);
       return () => unsubscribe();
     },
     close: () => pglite.close(),
-    dumpDataDir: () => pglite.dumpDataDir('none'),
+    dumpDataDir: (compression = 'none') => pglite.dumpDataDir(compression),
   };
 }

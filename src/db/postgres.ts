@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Db, Queryable, QueryResult, TransactionOptions } from './db.js';
 import { inlineParams } from './inline-params.js';
 import { createStatementCoalescer } from './coalescer.js';
+import { translateConnectionFailure } from './connection-errors.js';
 import { listenWithReconnect } from './listener.js';
 
 // int8 (bigserial ids) as numbers, not strings: our ids stay far below 2^53, and the contract answers numbers.
@@ -12,11 +13,11 @@ pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 function wrap(client: pg.Pool | pg.PoolClient): Queryable {
   return {
     async query<Row>(sql: string, params: readonly unknown[] = []): Promise<QueryResult<Row>> {
-      const result = await client.query(sql, params as unknown[]);
+      const result = await client.query(sql, params as unknown[]).catch(translateConnectionFailure);
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async exec(sql: string) {
-      await client.query(sql);
+      await client.query(sql).catch(translateConnectionFailure);
     },
   };
 }
@@ -48,11 +49,22 @@ export interface PostgresOptions {
   onListenError?: (error: unknown) => void;
 }
 
+/**
+ * How long a request waits for a connection, new or from the pool, before it fails with 503: while PostgreSQL is
+ * unreachable requests fail fast instead of piling up, and every fresh attempt connects again, so the pool recovers
+ * by itself once the server is back.
+ */
+const CONNECT_TIMEOUT_MS = 5_000;
+
+/** A checked-out client emits 'error' when its connection drops, even mid-query; unheard, that would crash the process. */
+const ignoreError = () => undefined;
+
 /** A PostgreSQL database through a pg pool. */
 export function createPostgresDb(connectionString: string, options: PostgresOptions): Db {
-  const pool = new pg.Pool({ connectionString, max: options.poolSize });
+  // keepAlive: a connection silently dropped by a NAT or proxy is noticed instead of hanging its next query.
+  const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
   // An idle client's error (e.g. the server restarted) must not crash the process; the pool replaces it.
-  pool.on('error', () => undefined);
+  pool.on('error', ignoreError);
   const base = wrap(pool);
   const shared = createStatementCoalescer((text) => pool.query(text) as unknown as Promise<pg.QueryResult | pg.QueryResult[]>);
   const { listenUrl, onListenError } = options;
@@ -62,17 +74,22 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
     query: base.query,
     exec: base.exec,
     async transaction(fn, options) {
-      const client = await pool.connect();
+      const client = await pool.connect().catch(translateConnectionFailure);
+      client.on('error', ignoreError);
+      const tx = wrap(client);
+      // A client whose rollback fails (its connection broke) is destroyed, not handed to the next request.
+      let broken: Error | undefined;
       try {
-        await client.query(beginStatement(options));
-        const result = await fn(wrap(client));
-        await client.query('commit');
+        await tx.exec(beginStatement(options));
+        const result = await fn(tx);
+        await tx.exec('commit');
         return result;
       } catch (error) {
-        await client.query('rollback').catch(() => undefined);
+        broken = await client.query('rollback').then(() => undefined, (rollbackError: Error) => rollbackError);
         throw error;
       } finally {
-        client.release();
+        client.off('error', ignoreError);
+        client.release(broken);
       }
     },
     async queryInTransaction<Row>(sql: string, params: readonly unknown[], options: TransactionOptions): Promise<QueryResult<Row>> {
@@ -82,27 +99,17 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
       const statement = inlineParams(sql, params);
       if (options.share) {
         const group = `${options.share}:${Object.keys(options.settings ?? {}).sort().join(',')}`;
-        return (await shared({ group, settings, statement, readOnly: options.share === 'read' })) as QueryResult<Row>;
+        return (await shared({ group, settings, statement, readOnly: options.share === 'read' }).catch(translateConnectionFailure)) as QueryResult<Row>;
       }
       const text = settings ? `${settings}; ${statement}` : statement;
-      const results = (await pool.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
+      const results = (await pool.query(text).catch(translateConnectionFailure)) as unknown as pg.QueryResult | pg.QueryResult[];
       const result = Array.isArray(results) ? results[results.length - 1]! : results;
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
     async listen(channel, onMessage) {
-      if (listenUrl) return listenWithReconnect(listenUrl, channel, onMessage, { onError: onListenError });
-      if (options.poolMode === 'transaction') throw new Error('LISTEN needs a session: behind a transaction pooler, set a listen URL');
-      const client = await pool.connect();
-      const handler = (msg: pg.Notification) => {
-        if (msg.channel === channel) onMessage(msg.payload ?? '');
-      };
-      client.on('notification', handler);
-      await client.query(`listen ${pg.escapeIdentifier(channel)}`);
-      return async () => {
-        client.off('notification', handler);
-        await client.query(`unlisten ${pg.escapeIdentifier(channel)}`).catch(() => undefined);
-        client.release();
-      };
+      if (!listenUrl && options.poolMode === 'transaction') throw new Error('LISTEN needs a session: behind a transaction pooler, set a listen URL');
+      // A connection of its own, outside the pool, that reconnects when PostgreSQL restarts.
+      return listenWithReconnect(listenUrl ?? connectionString, channel, onMessage, { onError: onListenError });
     },
     close: () => pool.end(),
   };

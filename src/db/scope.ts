@@ -57,6 +57,15 @@ export function asServiceStatements<T>(db: Db, fn: (q: Queryable) => Promise<T>,
   return fn(statementwise(db, { settings, share: 'write' }));
 }
 
+/**
+ * As the connection's own role (no API role, no claims), every statement its own transaction in one round trip,
+ * shared with other such statements of the same moment: for the server's own bookkeeping that no API role may touch
+ * (the request counters), one guarded statement each.
+ */
+export function asServerStatements<T>(db: Db, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  return fn(statementwise(db, { share: 'write' }));
+}
+
 /** Runs `fn` in one transaction as Supabase's `service_role`: for jobs and public reads across users. */
 export function asService<T>(db: Db, fn: (tx: Queryable) => Promise<T>): Promise<T> {
   return db.transaction(fn, SERVICE_SCOPE);

@@ -12,6 +12,7 @@ import { errors } from '../errors.js';
 import type { MailOutbox } from '../mail/outbox.js';
 import { mediaRoutes } from '../storage/media-route.js';
 import { errorHandler } from './error-handler.js';
+import { createRateLimitStore } from './rate-limit-store.js';
 import { requestIdFor } from './request-id.js';
 import { registerDevMail } from './routes/dev/mail.js';
 import { securityHeaderValues, securityHeaders } from './security-headers.js';
@@ -62,6 +63,8 @@ export async function buildApp(deps: Deps, options: AppOptions = {}): Promise<Ap
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
+    // Counted in the database: the limits hold across instances, not once per instance.
+    store: createRateLimitStore({ db: deps.db, clock: deps.clock, logger: deps.logger }),
     errorResponseBuilder: (_request, context) => errors.rateLimited(Math.ceil(context.ttl / 1000)),
   });
   await app.register(fastifyMultipart, {

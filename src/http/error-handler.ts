@@ -27,7 +27,9 @@ function describeIssues(error: FastifyError): string {
  */
 export function errorHandler(error: FastifyError | AppError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   if (error instanceof AppError) {
-    if (error.status === 429 && error.details?.retry_after_seconds) reply.header('retry-after', String(error.details.retry_after_seconds));
+    if ((error.status === 429 || error.status === 503) && error.details?.retry_after_seconds) reply.header('retry-after', String(error.details.retry_after_seconds));
+    // Logged (not as an unhandled error): an operator should see an outage, a client gets only the message.
+    if (error.code === 'database_unavailable') request.log.warn({ err: error.cause }, 'database unavailable');
     return reply.status(error.status).send({ error: error.message, code: error.code, ...(error.details && { details: error.details }) });
   }
   const fastifyError = error as FastifyError;

@@ -3,10 +3,13 @@ export function iso(value: Date | string): string {
   return (value instanceof Date ? value : new Date(value)).toISOString();
 }
 
-/** SQLSTATE of a driver error, when it has one (pg and PGlite both set `code`). */
+/**
+ * SQLSTATE of an error the server sent (pg and PGlite both set `code` and `severity`); undefined for a socket's
+ * errors, whose `code` (ECONNRESET, EPIPE…) is Node's, not PostgreSQL's.
+ */
 export function sqlState(error: unknown): string | undefined {
-  if (typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string') return error.code;
-  return undefined;
+  if (typeof error !== 'object' || error === null || !('severity' in error) || !('code' in error)) return undefined;
+  return typeof error.code === 'string' && error.code.length === 5 ? error.code : undefined;
 }
 
 export const UNIQUE_VIOLATION = '23505';
