@@ -51,7 +51,7 @@ export function createLocalStorage(options: LocalStorageOptions): ObjectStorage 
         await fs.rm(temp, { force: true }).catch(() => undefined);
         if (counter.tooLarge && maxBytes !== undefined) throw tooLargeError(maxBytes);
         if (signal?.aborted) throw signal.reason;
-        throw new StorageError('unavailable', `Could not write ${key}`, { cause: err });
+        throw writeError(key, err);
       }
     },
 
@@ -126,6 +126,14 @@ async function openFile(file: string, key: string): Promise<fs.FileHandle> {
     if (isMissing(err) || isErrnoCode(err, 'EISDIR')) throw notFound(key);
     throw new StorageError('unavailable', `Could not open ${key}`, { cause: err });
   }
+}
+
+/** ENOSPC and EDQUOT get their own kind: the operator must free space, and the error must say so plainly. */
+function writeError(key: string, err: unknown): StorageError {
+  if (isErrnoCode(err, 'ENOSPC') || isErrnoCode(err, 'EDQUOT')) {
+    return new StorageError('full', `Could not write ${key}: the storage volume is full`, { cause: err });
+  }
+  return new StorageError('unavailable', `Could not write ${key}`, { cause: err });
 }
 
 function notFound(key: string): StorageError {

@@ -18,7 +18,11 @@ export interface ObjectStorage {
   publicUrl(key: string): string;
 }
 
-export type StorageErrorKind = 'too_large' | 'not_found' | 'unavailable';
+/**
+ * `full`: the volume (or quota) has no room for the object; nothing of it was kept, and writes fail until an operator
+ * frees space. `unavailable`: any other failure of the store, likely to pass on its own.
+ */
+export type StorageErrorKind = 'too_large' | 'not_found' | 'full' | 'unavailable';
 
 export class StorageError extends Error {
   override name = 'StorageError';

@@ -8,7 +8,10 @@ import { newArchiveKeys, type ArchiveDeps, type ArchiveResult } from './archive-
 import { DownloadError, safeGet } from './safe-fetch.js';
 import { hasFfmpeg, makeThumbnail } from './thumbnail.js';
 
-/** Copies tried before a task is left with r2_status 'failed' for the operator (about 2 weeks of retries). */
+/**
+ * Copies tried before a task is left with r2_status 'failed' for the operator: at most about 20 h of backoff. Only
+ * failures of the task's own download count toward it (see recordFailure).
+ */
 export const MAX_ARCHIVE_ATTEMPTS = 12;
 
 /** What copying files into storage needs: no database, so the smoke command copies the same way. */
@@ -58,10 +61,15 @@ async function recordFailure(deps: ArchiveDeps, lease: ArchiveLease, owner: stri
   const refused = error instanceof DownloadError && error.kind === 'refused';
   const message = describe(error);
   const attempts = lease.archive_attempts + 1;
-  const giveUp = refused || attempts >= MAX_ARCHIVE_ATTEMPTS;
+  // Our own storage away or full is no fault of the task: such a failure never ends its retries, so the copy
+  // resumes, every 6 h at most, whenever storage returns (an outage over a weekend included).
+  const storageDown = error instanceof StorageError && (error.kind === 'unavailable' || error.kind === 'full');
+  const giveUp = refused || (attempts >= MAX_ARCHIVE_ATTEMPTS && !storageDown);
   const delay = backoffDelayMs(lease.archive_attempts, { ...ARCHIVE_BACKOFF, random: deps.random });
   const nextAttemptAt = giveUp ? null : new Date(deps.clock.now().getTime() + delay);
-  deps.logger.warn({ taskId: lease.task_id, err: error, attempts, giveUp }, 'archive copy failed');
+  // A full volume fails every copy until someone frees space: that is the operator's to fix, so it is an error.
+  const log = error instanceof StorageError && error.kind === 'full' ? deps.logger.error : deps.logger.warn;
+  log.call(deps.logger, { taskId: lease.task_id, err: error, attempts, giveUp }, 'archive copy failed');
   await asService(deps.db, (tx) => recordArchiveFailure(tx, { taskId: lease.task_id, owner, error: message, nextAttemptAt }));
   return { taskId: lease.task_id, success: false, error: message, ...(refused ? { refused } : {}) };
 }

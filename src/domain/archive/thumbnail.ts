@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ObjectStorage } from '../../storage/object-storage.js';
+import { StorageError, type ObjectStorage } from '../../storage/object-storage.js';
 
 let ffmpegAvailable: Promise<boolean> | undefined;
 
@@ -24,7 +24,8 @@ const MAX_THUMBNAIL_BYTES = 10 * 1024 * 1024;
 /**
  * Kling's official API gives no cover image: take the first frame of our stored copy. The video goes to a
  * temporary file first (not a pipe), because an MP4 whose index sits at the end cannot be decoded from a pipe;
- * ffmpeg's JPEG goes from its stdout straight into storage. Resolves false when ffmpeg failed.
+ * ffmpeg's JPEG goes from its stdout straight into storage. Resolves false when ffmpeg failed; throws the
+ * StorageError when storage could not take the frame.
  */
 export async function makeThumbnail(storage: ObjectStorage, videoKey: string, thumbnailKey: string): Promise<boolean> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sv-thumb-'));
@@ -41,8 +42,13 @@ export async function makeThumbnail(storage: ObjectStorage, videoKey: string, th
       child.once('close', (code) => resolve(code));
     });
     const stored = storage.put(thumbnailKey, child.stdout, { contentType: 'image/jpeg', maxBytes: MAX_THUMBNAIL_BYTES });
-    const [code, result] = await Promise.all([exited, stored.catch(() => undefined)]);
-    if (code !== 0 || !result || result.bytes === 0) {
+    const [code, result] = await Promise.all([exited, stored.then(({ bytes }) => ({ bytes }), (error: unknown) => ({ error }))]);
+    // Storage that cannot take the frame now (full, unreachable) fails the copy, to be retried; only a frame ffmpeg
+    // could not make, or one too large, means "no thumbnail".
+    if ('error' in result && result.error instanceof StorageError && (result.error.kind === 'full' || result.error.kind === 'unavailable')) {
+      throw result.error;
+    }
+    if (code !== 0 || !('bytes' in result) || result.bytes === 0) {
       await storage.delete(thumbnailKey).catch(() => undefined);
       return false;
     }
