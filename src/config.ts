@@ -81,6 +81,11 @@ const variables = z.object({
   TRUST_PROXY: trustProxy,
   /** Deadline for receiving a whole request, body included (a slow sender is cut off with 408). */
   REQUEST_TIMEOUT_MS: int(60_000, 1000),
+  /**
+   * On SIGTERM, how long requests in flight may take to finish and the passes to stop; then the remaining connections
+   * are closed and the process exits.
+   */
+  SHUTDOWN_TIMEOUT_MS: int(10_000, 100),
   PUBLIC_URL: optionalUrl,
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,

@@ -6,7 +6,10 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { DataDirLockedError } from './db/data-dir-lock.js';
 import { loadDotEnv } from './dot-env.js';
 import { buildApp } from './http/app.js';
-import { startScheduler } from './jobs/scheduler.js';
+import type { App } from './http/types.js';
+import { releaseLeases } from './jobs/passes.js';
+import { startScheduler, type Scheduler } from './jobs/scheduler.js';
+import type { Deps } from './deps.js';
 import { createLogger } from './logger.js';
 import { PROJECT_ROOT } from './project-root.js';
 
@@ -30,9 +33,8 @@ async function main(): Promise<void> {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await scheduler?.stop();
-    await app.close();
+    logger.info({ signal, boundMs: config.SHUTDOWN_TIMEOUT_MS }, 'shutting down');
+    await shutDown(app, scheduler, deps);
     await composition.close();
     process.exit(0);
   };
@@ -48,6 +50,37 @@ async function main(): Promise<void> {
   await app.listen({ port: config.PORT, host: config.HOST });
   const url = addressToOpen(config, app.server.address());
   logger.info({ ...facts, url }, `SimpleVideo is running: open ${url}`);
+}
+
+/** How often, while stopping, sockets whose request has finished are closed. */
+const REAP_IDLE_MS = 100;
+
+/**
+ * Bounded by SHUTDOWN_TIMEOUT_MS: the server stops accepting and ends its event streams (clients come back through
+ * another instance with Last-Event-ID) while requests in flight finish; meanwhile the passes take no new work, and
+ * once they have stopped this process's leases are released, so other instances take its tasks at their next pass.
+ * Past the bound, the remaining connections are closed and the leases released whatever still runs: a write under a
+ * lease another instance has taken since is refused (db/queries/sync.ts, archive.ts).
+ */
+async function shutDown(app: App, scheduler: Scheduler | undefined, deps: Deps): Promise<void> {
+  const { logger } = deps;
+  const bound = new Promise<'timeout'>((resolve) => setTimeout(resolve, deps.config.SHUTDOWN_TIMEOUT_MS, 'timeout').unref());
+  // server.close() closes only the keep-alive sockets idle at that moment; one whose request finishes later would
+  // otherwise stay open for keepAliveTimeout (72 s) and hold the close.
+  const reaper = setInterval(() => app.server.closeIdleConnections(), REAP_IDLE_MS);
+  const closing = app.close();
+  const passes = (async () => {
+    if ((await Promise.race([scheduler?.stop(), bound])) === 'timeout') logger.warn('passes still running at the shutdown bound');
+    const released = await releaseLeases(deps);
+    logger.info(released, 'leases released');
+  })().catch((err: unknown) => logger.error({ err }, 'could not release leases: they expire after LEASE_MS'));
+  if ((await Promise.race([closing, bound])) === 'timeout') {
+    logger.warn('requests still in flight at the shutdown bound: closing their connections');
+    app.server.closeAllConnections();
+    await closing;
+  }
+  clearInterval(reaper);
+  await passes;
 }
 
 /**

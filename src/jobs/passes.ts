@@ -1,3 +1,5 @@
+import { releaseLeasesOf } from '../db/queries/leases.js';
+import { asService } from '../db/scope.js';
 import type { Deps } from '../deps.js';
 import { addressPolicy } from '../domain/archive/address-policy.js';
 import type { ArchiveDeps, ArchiveResult } from '../domain/archive/archive-deps.js';
@@ -53,4 +55,12 @@ export function runSyncOnce(deps: Deps, logger?: Log): Promise<SyncResult[]> {
 /** One archive pass, under a lease owner unique to this run. */
 export function runArchiveOnce(deps: Deps, logger?: Log): Promise<ArchiveResult[]> {
   return runArchivePass(archiveDepsOf(deps, logger), runtimeOf(deps).nextLeaseOwner('archive'));
+}
+
+/**
+ * Ends every lease this process holds (sync, archive, archive at completion), at shutdown once its passes have
+ * stopped: another instance then takes those tasks at its next pass instead of LEASE_MS later.
+ */
+export function releaseLeases(deps: Deps): Promise<{ sync: number; archive: number }> {
+  return asService(deps.db, (tx) => releaseLeasesOf(tx, runtimeOf(deps).leaseOwnerPrefix));
 }

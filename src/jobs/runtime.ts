@@ -13,6 +13,8 @@ export interface JobRuntime {
   readonly providerSlots: Readonly<Record<ProviderName, Semaphore>>;
   /** A lease owner unique to one run of one pass: two overlapping runs in one process never mistake each other's leases. */
   nextLeaseOwner(pass: 'sync' | 'archive' | 'completed'): string;
+  /** What every lease owner of this process starts with: its leases are released together at shutdown. */
+  readonly leaseOwnerPrefix: string;
   /** Tells whoever listens (see onCompleted) that a task's completion was committed in this process. */
   notifyCompleted(taskId: number): void;
   /**
@@ -42,6 +44,7 @@ export function createJobRuntime(providerConcurrency: number): JobRuntime {
     instanceId,
     providerSlots: { ai302: createSemaphore(providerConcurrency), kling: createSemaphore(providerConcurrency) },
     nextLeaseOwner: (pass) => `${instanceId}:${pass}:${++counter}`,
+    leaseOwnerPrefix: `${instanceId}:`,
     notifyCompleted(taskId) {
       for (const listener of listeners) listener(taskId);
     },

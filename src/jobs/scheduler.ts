@@ -10,7 +10,7 @@ import { startArchiveOnCompletion } from './archive-on-completion.js';
 import { runArchiveOnce, runSyncOnce } from './passes.js';
 
 export interface Scheduler {
-  /** Stops the timers and waits for passes still running. */
+  /** Stops the timers and the draining of backlogs, and waits for the batches under way. */
   stop(): Promise<void>;
 }
 
@@ -26,22 +26,23 @@ export interface Loop {
 /**
  * Runs `run` every `intervalMs`; an interval of 0 runs nothing (the loop is off). A tick that finds the previous
  * run still going is skipped, so one process never runs the same pass twice at once (other processes may: leases
- * keep them off each other's tasks). Timers are unref'd: they never keep the process alive on their own.
+ * keep them off each other's tasks). Timers are unref'd: they never keep the process alive on their own. stop()
+ * aborts `signal`, so a run takes no new work (see drain), and waits for the run.
  */
-export function startLoop(name: string, intervalMs: number, run: () => Promise<unknown>, logger: Log): Loop {
+export function startLoop(name: string, intervalMs: number, run: (signal: AbortSignal) => Promise<unknown>, logger: Log): Loop {
   if (intervalMs === 0) {
     logger.info({ pass: name }, 'pass turned off (interval 0)');
     return { stop: async () => undefined };
   }
   let running: Promise<void> | undefined;
-  let stopped = false;
+  const stopping = new AbortController();
   const tick = () => {
-    if (stopped) return;
+    if (stopping.signal.aborted) return;
     if (running) {
       logger.debug({ pass: name }, 'previous run still going; skipping this tick');
       return;
     }
-    running = run()
+    running = run(stopping.signal)
       .then(() => undefined, (err: unknown) => logger.error({ err, pass: name }, 'pass failed'))
       .finally(() => {
         running = undefined;
@@ -53,7 +54,7 @@ export function startLoop(name: string, intervalMs: number, run: () => Promise<u
   timer.unref();
   return {
     async stop() {
-      stopped = true;
+      stopping.abort();
       clearTimeout(first);
       clearInterval(timer);
       await running;
@@ -66,10 +67,11 @@ const MAX_BACK_TO_BACK = 50;
 
 /**
  * Runs a pass again at once while it keeps finding a full batch: a backlog drains at full speed instead of one
- * batch per interval, and a quiet system still costs one small query per interval.
+ * batch per interval, and a quiet system still costs one small query per interval. Once `signal` aborts (the
+ * process is stopping), no further batch is leased: the backlog is left to the other instances.
  */
-export async function drain(run: () => Promise<unknown[]>, batchSize: number): Promise<void> {
-  for (let i = 0; i < MAX_BACK_TO_BACK; i++) {
+export async function drain(run: () => Promise<unknown[]>, batchSize: number, signal?: AbortSignal): Promise<void> {
+  for (let i = 0; i < MAX_BACK_TO_BACK && !signal?.aborted; i++) {
     const results = await run();
     if (results.length < batchSize) return;
   }
@@ -95,8 +97,8 @@ export function startScheduler(deps: Deps): Scheduler {
   const { config, logger } = deps;
   const archiving = config.ARCHIVE_INTERVAL_MS > 0;
   const loops = [
-    startLoop('sync', config.SYNC_INTERVAL_MS, () => drain(() => runSyncOnce(deps), config.SYNC_BATCH_SIZE), logger),
-    startLoop('archive', config.ARCHIVE_INTERVAL_MS, () => drain(() => runArchiveOnce(deps), config.ARCHIVE_BATCH_SIZE), logger),
+    startLoop('sync', config.SYNC_INTERVAL_MS, (signal) => drain(() => runSyncOnce(deps), config.SYNC_BATCH_SIZE, signal), logger),
+    startLoop('archive', config.ARCHIVE_INTERVAL_MS, (signal) => drain(() => runArchiveOnce(deps), config.ARCHIVE_BATCH_SIZE, signal), logger),
     ...(archiving ? [startArchiveOnCompletion(deps)] : []),
     startLoop('purge', PURGE_INTERVAL_MS, () => purgeExpired(deps), logger),
   ];

@@ -124,3 +124,26 @@ export async function leaseArchiveTask(db: Queryable, request: Omit<LeaseRequest
   );
   return rows[0] === undefined ? undefined : archiveLeaseSchema.parse(rows[0]);
 }
+
+/**
+ * Ends the leases whose owner starts with `ownerPrefix` (one process's, at shutdown), so another instance takes
+ * those tasks at its next pass instead of after LEASE_MS. `locked_by` stays: a write the stopping process still
+ * makes is refused once another owner has leased the row (db/queries/sync.ts, archive.ts). Each half keeps to its
+ * partial index's rows, and the two never touch the same row (a task is unfinished or completed).
+ */
+export async function releaseLeasesOf(db: Queryable, ownerPrefix: string): Promise<{ sync: number; archive: number }> {
+  const { rows } = await db.query(
+    `with sync as (
+       update video_generation_task_statuses set locked_until = null
+        where status in ('pending', 'processing') and locked_until is not null and starts_with(locked_by, $1)
+       returning 1),
+     archive as (
+       update video_generation_task_statuses set archive_locked_until = null
+        where status = 'completed' and r2_status in ('pending', 'failed', 'uploading')
+          and archive_locked_until is not null and starts_with(archive_locked_by, $1)
+       returning 1)
+     select (select count(*) from sync)::int as sync, (select count(*) from archive)::int as archive`,
+    [ownerPrefix],
+  );
+  return z.object({ sync: num, archive: num }).parse(rows[0]);
+}

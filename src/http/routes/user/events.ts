@@ -1,5 +1,7 @@
 import { findCreation } from '../../../db/queries/creations.js';
-import { readAsUser } from '../../../db/scope.js';
+import { currentTaskSnapshot } from '../../../db/queries/task-changes.js';
+import { findUserTasksChangedSince, snapshotSchema } from '../../../db/queries/user-task-changes.js';
+import { asService, readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
 import { createTaskEventHub } from '../../../domain/events/task-events.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
@@ -12,6 +14,10 @@ import { createStreamSlots } from './stream-slots.js';
  * SSE_HEARTBEAT_MS (15 s) keeps proxies from closing an idle stream. Everything is released when the client goes away.
  * Each open stream holds a socket and a subscription, so a user may hold SSE_MAX_STREAMS_PER_USER and the process
  * SSE_MAX_STREAMS; beyond, 429.
+ *
+ * Resuming: each event's `id` is a database snapshot taken once the stream listens. A client that reconnects with
+ * `Last-Event-ID` (EventSource does so by itself; streams end when an instance shuts down) first gets every task
+ * of theirs changed since that snapshot, in its current state, so no change falls between two streams.
  */
 export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
   const hub = createTaskEventHub(deps.db, deps.logger, { pollMs: deps.config.EVENTS_POLL_MS });
@@ -33,26 +39,47 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
     },
     handler: async (request, reply) => {
       const user = currentUser(request);
+      const resumeFrom = snapshotSchema.safeParse(request.headers['last-event-id']).data;
       const release = slots.claim(user.id);
       const raw = reply.raw;
       let closed = false;
       let queue = Promise.resolve();
+      // The id events carry, which a stream resumed with it replays from: this stream's snapshot once taken and
+      // its replay sent; until then, the id this stream resumed from.
+      let cursor = resumeFrom ?? '';
       const send = (text: string) => {
         if (!closed) raw.write(text);
       };
-      const unsubscribe = await hub
-        .subscribe(user.id, (change) => {
-          // One read at a time, in order: the client sees changes in the order they were announced.
-          queue = queue.then(async () => {
-            if (closed) return;
-            const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, change.taskId));
-            if (task) send(`event: task\ndata: ${JSON.stringify(task)}\n\n`);
-          }).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
-        })
-        .catch((err: unknown) => {
-          release();
+      const sendTask = async (taskId: number) => {
+        if (closed) return;
+        const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, taskId));
+        if (task) send(`id: ${cursor}\nevent: task\ndata: ${JSON.stringify(task)}\n\n`);
+      };
+      // One job at a time, in order: the client sees changes in the order they were announced.
+      const enqueue = (job: () => Promise<void>) => {
+        queue = queue.then(job).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
+      };
+      const subscribed = hub.subscribe(user.id, (change) => enqueue(() => sendTask(change.taskId)));
+      // Queued first, run once listening: a snapshot taken now misses nothing, as every change it cannot see is
+      // announced to this stream. A stream that cannot take one ends, and its client comes back with Last-Event-ID.
+      enqueue(async () => {
+        await subscribed;
+        try {
+          const snapshot = await readAsUser(deps.db, user, (q) => currentTaskSnapshot(q));
+          if (resumeFrom) {
+            const changed = await asService(deps.db, (q) => findUserTasksChangedSince(q, user.id, resumeFrom));
+            for (const taskId of changed) await sendTask(taskId);
+          }
+          cursor = snapshot;
+        } catch (err) {
+          end();
           throw err;
-        });
+        }
+      });
+      const unsubscribe = await subscribed.catch((err: unknown) => {
+        release();
+        throw err;
+      });
       reply.hijack();
       raw.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
