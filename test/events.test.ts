@@ -23,10 +23,10 @@ beforeAll(async () => {
 afterAll(async () => t?.close());
 
 /** Reads server-sent events from a streaming response until `until` is satisfied. */
-async function readEvents(body: ReadableStream<Uint8Array>, until: (events: Array<{ event: string; data: unknown }>) => boolean) {
+async function readEvents(body: ReadableStream<Uint8Array>, until: (events: Array<{ event: string; data: unknown; id?: string }>) => boolean) {
   const reader = body.getReader();
   const decoder = new TextDecoder();
-  const events: Array<{ event: string; data: unknown }> = [];
+  const events: Array<{ event: string; data: unknown; id?: string }> = [];
   let buffer = '';
   while (!until(events)) {
     const { value, done } = await reader.read();
@@ -38,7 +38,8 @@ async function readEvents(body: ReadableStream<Uint8Array>, until: (events: Arra
       buffer = buffer.slice(end + 2);
       const event = /^event: (.+)$/m.exec(block)?.[1];
       const data = /^data: (.+)$/m.exec(block)?.[1];
-      if (event && data) events.push({ event, data: JSON.parse(data) });
+      const id = /^id: (.*)$/m.exec(block)?.[1];
+      if (event && data) events.push({ event, data: JSON.parse(data), ...(id !== undefined && { id }) });
     }
   }
   reader.releaseLock();
@@ -67,6 +68,41 @@ describe('GET /api/user/events', () => {
     controller.abort();
     expect(events.every((e) => e.event === 'task' && (e.data as { id: number }).id === taskId)).toBe(true);
     expect(events.at(-1)!.data).toMatchObject({ id: taskId, user_id: user.id, status: 'completed', result_url: expect.stringMatching(/^http/) });
+  });
+
+  it("resumes from Last-Event-ID: what changed while no stream was open comes first, and none of other users' tasks", async () => {
+    const user = await t.signUp();
+    const other = await t.signUp();
+    const first = new AbortController();
+    const res = await fetch(`${base}/api/user/events`, { headers: user.auth, signal: first.signal });
+    const taskId = await createTask(t, findProduct('ai302-t2v-5s')!, user);
+    const seen = await readEvents(res.body!, (all) => all.length > 0);
+    first.abort();
+    const lastEventId = seen[0]!.id!;
+    expect(lastEventId).toMatch(/^\d+:\d+:/);
+
+    // No stream open: the task completes, and another user's task is made and completes.
+    await createTask(t, findProduct('ai302-t2v-5s')!, other);
+    t.clock.advance(6_000);
+    await runSyncOnce(t.deps);
+
+    const resumed = new AbortController();
+    const again = await fetch(`${base}/api/user/events`, { headers: { ...user.auth, 'last-event-id': lastEventId }, signal: resumed.signal });
+    const replayed = await readEvents(again.body!, (all) => all.some((e) => (e.data as { status: string }).status === 'completed'));
+    resumed.abort();
+    expect(replayed.every((e) => (e.data as { id: number }).id === taskId)).toBe(true);
+    expect(replayed.at(-1)!.data).toMatchObject({ id: taskId, status: 'completed' });
+  });
+
+  it('ignores a Last-Event-ID that is not one of its ids', async () => {
+    const user = await t.signUp();
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/user/events`, { headers: { ...user.auth, 'last-event-id': "1:1:'; drop table x" }, signal: controller.signal });
+    expect(res.status).toBe(200);
+    const taskId = await createTask(t, findProduct('ai302-t2v-5s')!, user);
+    const events = await readEvents(res.body!, (all) => all.length > 0);
+    controller.abort();
+    expect(events[0]!.data).toMatchObject({ id: taskId });
   });
 
   it.skipIf(TEST_DATABASE !== 'postgres')('delivers a change made by another instance (LISTEN/NOTIFY across connections)', async () => {
