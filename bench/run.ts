@@ -346,7 +346,7 @@ async function main(): Promise<void> {
     summary.sync_seconds_2 = two.seconds;
     summary.sync_tasks_per_s_2 = two.perSecond;
   } else {
-    summary.sync_note = 'PGlite is one process: a second instance cannot open the same database (data folder lock), so sync_tasks_per_s_2 is null';
+    summary.sync_note = 'the embedded database is locked to one process: a second instance cannot open it, so sync_tasks_per_s_2 is null';
   }
 
   // ── 4. Archive one large file into local storage and into s3 (s3rver) ──────────────────────────────────────
