@@ -13,7 +13,7 @@ import { createTask, fileKeysOf, statusOf } from '../helpers/lifecycle.js';
 import { checkBooks } from './invariants.js';
 import { waitFor } from './processes.js';
 import { report, SCALE } from './scale.js';
-import { startStoppableS3rver, type StoppableS3rver } from './stoppable-s3rver.js';
+import { startS3rver, type RunningS3rver } from '../helpers/s3rver.js';
 
 /**
  * Object storage (s3rver, as R2 or S3 would be) goes away in the middle of an archive pass and comes back later.
@@ -28,7 +28,7 @@ const LARGE_BYTES = 12 * 1024 * 1024;
 const ASSETS = path.resolve('src/providers/simulator/assets');
 
 let t: TestApp;
-let s3: StoppableS3rver;
+let s3: RunningS3rver;
 let storage: ObjectStorage;
 let deps: Deps;
 let lister: S3Client;
@@ -36,7 +36,7 @@ let lister: S3Client;
 let large: number[] = [];
 beforeAll(async () => {
   t = await createTestApp({ env: { SIGNUP_CREDITS: '1000', ARCHIVE_BATCH_SIZE: '100' } });
-  s3 = await startStoppableS3rver();
+  s3 = await startS3rver();
   storage = createS3Storage({ ...s3, publicUrl: `${s3.endpoint}/${s3.bucket}`, forcePathStyle: true, timeoutMs: 2_000 });
   deps = { ...t.deps, storage };
   lister = new S3Client({ endpoint: s3.endpoint, region: s3.region, forcePathStyle: true, credentials: { accessKeyId: s3.accessKeyId, secretAccessKey: s3.secretAccessKey } });
