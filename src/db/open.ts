@@ -42,16 +42,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
   const release = await lockDataDir(dataDir);
   try {
     const db = embeddedDatabase === 'pglite' ? await openPglite(dataDir) : await openEmbeddedPostgres(dataDir, postgres, log);
-    return {
-      ...db,
-      async close() {
-        try {
-          await db.close();
-        } finally {
-          await release();
-        }
-      },
-    };
+    return closingThen(db, release);
   } catch (error) {
     await release();
     throw error;
@@ -99,14 +90,18 @@ async function openEmbeddedPostgres(dataDir: string, options: PostgresOptions, l
     log?.warn({ pid: server.stoppedOrphan }, 'stopped the embedded PostgreSQL an earlier process left running (it did not shut down)');
   }
   // The same pool as any PostgreSQL; LISTEN on a connection of its own to the same server.
-  const db = createPostgresDb(server.url, options);
+  return closingThen(createPostgresDb(server.url, options), () => server.stop());
+}
+
+/** `db`, whose close then runs `after`, whether or not closing the database failed. */
+function closingThen(db: Db, after: () => Promise<void>): Db {
   return {
     ...db,
     async close() {
       try {
         await db.close();
       } finally {
-        await server.stop();
+        await after();
       }
     },
   };

@@ -11,7 +11,8 @@ import { multipart } from '../helpers/multipart.js';
 import { startS3rver, type RunningS3rver } from '../helpers/s3rver.js';
 import { call, openEvents, type Target } from './support/https-client.js';
 import { makeCertificate, startNginx, type RunningNginx } from './support/nginx.js';
-import { freePort, run, runToEnd, waitFor, type Running } from './support/processes.js';
+import { freePort } from '../chaos/processes.js';
+import { run, runToEnd, waitFor, type Running } from './support/processes.js';
 
 /**
  * The production path of docs/deploying.md, run here: the image's build steps (deploy/image/build.sh) on a clean

@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 
 /** A child process whose output is kept for the failure message. */
 export interface Running {
@@ -68,15 +67,3 @@ export async function waitFor(what: string, processes: Running[], ready: () => P
   throw new Error(`timed out waiting for ${what}:\n${processes.map((p) => `--- ${p.name}\n${p.output().slice(-4000)}`).join('\n')}`);
 }
 
-/** A port free on 127.0.0.1 at the time of asking. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
