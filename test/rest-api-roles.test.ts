@@ -16,10 +16,11 @@ type Outcome = { rows: number } | { error: string };
 let t: TestApp;
 let a: TestUser;
 let b: TestUser;
-/** A's task still in flight, A's finished task, B's finished task. */
+/** A's task still in flight, A's finished task, B's finished task, the finished task of an account deleted since. */
 let running: number;
 let finished: number;
 let ofB: number;
+let ownerless: number;
 
 async function restRequest(actor: Actor, sql: string): Promise<Outcome> {
   const role = actor === 'anon' ? 'anon' : 'authenticated';
@@ -27,7 +28,7 @@ async function restRequest(actor: Actor, sql: string): Promise<Outcome> {
   try {
     return await t.deps.db.transaction(async (tx: Queryable) => {
       await tx.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [role, JSON.stringify(claims)]);
-      const res = await tx.query(sql.replaceAll(':a', `'${a.id}'`).replaceAll(':b', `'${b.id}'`).replaceAll(':running', String(running)).replaceAll(':finished', String(finished)).replaceAll(':ofB', String(ofB)));
+      const res = await tx.query(sql.replaceAll(':a', `'${a.id}'`).replaceAll(':b', `'${b.id}'`).replaceAll(':running', String(running)).replaceAll(':finished', String(finished)).replaceAll(':ofB', String(ofB)).replaceAll(':ownerless', String(ownerless)));
       return { rows: res.rowCount };
     });
   } catch (error) {
@@ -50,6 +51,10 @@ beforeAll(async () => {
   [running, finished, ofB] = [await createTask(t, product, a), await createTask(t, product, a), await createTask(t, product, b)];
   await finish(finished);
   await finish(ofB);
+  // As Supabase's dashboard deletes an account: its tasks stay, their user_id set null.
+  ownerless = await createTask(t, product, await t.signUp());
+  await finish(ownerless);
+  await t.deps.db.query('update video_generation_task_definitions set user_id = null where id = $1', [ownerless]);
   await t.app.inject({ method: 'POST', url: '/api/user/favorites', headers: a.auth, payload: { taskId: finished } });
   await t.deps.db.query(
     `insert into user_subscriptions (user_id, plan_type, status, credits_per_period, start_date, end_date, next_renewal_date)
@@ -70,6 +75,8 @@ describe('reads', () => {
     ['credits', 'select * from user_credits where user_id = :a', rows(1), none, DENIED],
     ['tasks', 'select * from video_generation_task_definitions where user_id = :a and id in (:running, :finished)', rows(2), none, DENIED],
     ['statuses (their columns)', 'select id, task_id, status, result_url, error_message, refunded from video_generation_task_statuses where task_id = :finished', rows(1), none, DENIED],
+    ['a deleted account’s task', 'select * from video_generation_task_definitions where id = :ownerless', none, none, DENIED],
+    ['a deleted account’s task status', 'select id, status, result_url from video_generation_task_statuses where task_id = :ownerless', none, none, DENIED],
     ['favorites', 'select * from user_favorites where user_id = :a', rows(1), none, DENIED],
     ['subscriptions', 'select * from user_subscriptions where user_id = :a', rows(1), none, DENIED],
     ['ledger', `select * from credit_ledger where user_id = :a`, rows(4), none, DENIED],
