@@ -11,6 +11,7 @@ import { leaseDueArchiveTasks, leaseDueSyncTasks } from '../../src/db/queries/le
 import { findTaskByCallbackToken } from '../../src/db/queries/sync.js';
 import { currentTaskSnapshot, findTaskChangesSince } from '../../src/db/queries/task-changes.js';
 import { countUnfinishedTasks } from '../../src/db/queries/tasks.js';
+import { userClaims } from '../../src/db/scope.js';
 import { createBenchPostgres, seedCompletedTasks, seedInFlightTasks } from './db.js';
 import { ROOT } from './proc.js';
 import { SCALE, seedScale } from './scale.js';
@@ -65,23 +66,30 @@ export async function explainHotQueries(serverUrl: string): Promise<void> {
     const plain: Queryable = { query: (sql, params = []) => client.query(sql, [...params]) as never, exec: async (sql) => void (await client.query(sql)) };
     const snapshot = await currentTaskSnapshot(plain);
     const lease = { owner: 'explain', now: new Date(), leaseMs: 60_000, limit: 100 };
-    const queries: Array<[string, (q: Queryable) => Promise<unknown>]> = [
-      ['fetch-credit: findCredits', (q) => findCredits(q, creatorId)],
-      ['fetch-creation: listCreations (10,000 tasks of the user)', (q) => listCreations(q, creatorId, { limit: 20 })],
-      ['videos/latest: listLatestVideos', (q) => listLatestVideos(q, 20)],
-      ['credit history: listLedger', (q) => listLedger(q, creatorId, { limit: 50 })],
-      ['favorites: listFavorites', (q) => listFavorites(q, creatorId)],
-      ['sync pass: leaseDueSyncTasks (10,000 due)', (q) => leaseDueSyncTasks(q, lease)],
-      ['archive pass: leaseDueArchiveTasks', (q) => leaseDueArchiveTasks(q, lease)],
-      ['events without LISTEN: findTaskChangesSince (a poll a moment ago)', (q) => findTaskChangesSince(q, snapshot)],
-      ['provider callback: findTaskByCallbackToken', (q) => findTaskByCallbackToken(q, 'no-such-token')],
-      ['metrics: countUnfinishedTasks (10,000 due)', (q) => countUnfinishedTasks(q)],
+    // Each query under the role the server runs it as: a user's reads under RLS with their claims (readAsUser), the
+    // passes, callbacks and the feed as service_role, /metrics as the connection's own role. As the superuser the
+    // bench connects as, the policies (which shape the users' plans) would be skipped.
+    const asCreator = { role: 'authenticated', claims: userClaims({ id: creatorId, email: 'creator@bench.local' }) };
+    const asService = { role: 'service_role', claims: { role: 'service_role' } };
+    const asServer = null;
+    const queries: Array<[string, { role: string; claims: object } | null, (q: Queryable) => Promise<unknown>]> = [
+      ['fetch-credit: findCredits', asCreator, (q) => findCredits(q, creatorId)],
+      ['fetch-creation: listCreations (10,000 tasks of the user)', asCreator, (q) => listCreations(q, creatorId, { limit: 20 })],
+      ['videos/latest: listLatestVideos', asService, (q) => listLatestVideos(q, 20)],
+      ['credit history: listLedger', asCreator, (q) => listLedger(q, creatorId, { limit: 50 })],
+      ['favorites: listFavorites', asCreator, (q) => listFavorites(q, creatorId)],
+      ['sync pass: leaseDueSyncTasks (10,000 due)', asService, (q) => leaseDueSyncTasks(q, lease)],
+      ['archive pass: leaseDueArchiveTasks', asService, (q) => leaseDueArchiveTasks(q, lease)],
+      ['events without LISTEN: findTaskChangesSince (a poll a moment ago)', asService, (q) => findTaskChangesSince(q, snapshot)],
+      ['provider callback: findTaskByCallbackToken', asService, (q) => findTaskByCallbackToken(q, 'no-such-token')],
+      ['metrics: countUnfinishedTasks (10,000 due)', asServer, (q) => countUnfinishedTasks(q)],
     ];
     const out: string[] = [];
     try {
-      for (const [name, run] of queries) {
+      for (const [name, scope, run] of queries) {
         const plans: string[] = [];
         await client.query('begin');
+        if (scope) await client.query(`select set_config('role', $1, true), set_config('request.jwt.claims', $2, true)`, [scope.role, JSON.stringify(scope.claims)]);
         await run(explaining(client, plans)).catch(() => undefined);
         await client.query('rollback');
         out.push(`── ${name}\n${plans.join('\n\n')}\n`);
