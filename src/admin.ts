@@ -85,15 +85,11 @@ async function runFileCommand(name: 'backup' | 'restore', args: string[]): Promi
   if (config.DATABASE_URL) {
     throw new Error(`DATABASE_URL is set: back up and restore a PostgreSQL database with pg_dump and pg_restore, as ${POSTGRES_BACKUP_DOC} describes`);
   }
-  if (config.EMBEDDED_DATABASE === 'postgres') {
-    throw new Error(
-      `EMBEDDED_DATABASE=postgres: these commands copy PGlite's files. Stop the server and copy DATA_DIR/postgres and DATA_DIR/postgres.json (a cold copy), as ${POSTGRES_BACKUP_DOC} describes`,
-    );
-  }
   const warning = await prepareDataDir(config.DATA_DIR);
   if (warning) console.error(warning);
   const { file, force } = parsed.data;
-  return name === 'backup' ? backupEmbeddedDatabase(config.DATA_DIR, file) : restoreEmbeddedDatabase(config.DATA_DIR, file, { force });
+  const engine = config.EMBEDDED_DATABASE;
+  return name === 'backup' ? backupEmbeddedDatabase(config.DATA_DIR, file, engine) : restoreEmbeddedDatabase(config.DATA_DIR, file, { force, engine });
 }
 
 async function main(argv: string[]): Promise<void> {

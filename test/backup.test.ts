@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EmbeddedEngine } from '../src/db/backup.js';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
 import type { Db, Queryable } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
@@ -14,6 +16,7 @@ import { createChargedTask } from '../src/db/queries/tasks.js';
 import { setCreditBalance } from '../src/db/queries/credits.js';
 import { asServiceStatements } from '../src/db/scope.js';
 import { createTestDb, TEST_DATABASE } from './helpers/db.js';
+import { embeddedPostgresRunsHere } from './helpers/embedded-postgres-reach.js';
 
 const run = promisify(execFile);
 const TSX = path.resolve('node_modules/.bin/tsx');
@@ -24,9 +27,13 @@ beforeAll(async () => {
 });
 afterAll(() => rm(root, { recursive: true, force: true }));
 
-/** `npm run admin` on the embedded database in `dataDir`, whatever database the suite runs on. */
+/** `npm run admin` on the embedded database in `dataDir` (PGlite unless told), whatever database the suite runs on. */
 function admin(dataDir: string, ...args: string[]) {
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '' };
+  return adminOn('pglite', dataDir, ...args);
+}
+
+function adminOn(engine: EmbeddedEngine, dataDir: string, ...args: string[]) {
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '', EMBEDDED_DATABASE: engine };
   return run(TSX, ['src/admin.ts', ...args], { env }).then(
     ({ stdout }) => ({ code: 0, out: stdout, err: '' }),
     (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, out: error.stdout, err: error.stderr }),
@@ -46,8 +53,8 @@ async function snapshot(db: Queryable): Promise<Record<string, string>> {
   return result;
 }
 
-async function withEmbedded<T>(dataDir: string, fn: (db: Db) => Promise<T>): Promise<T> {
-  const db = await openDatabase({ dataDir, poolSize: 1 });
+async function withEmbedded<T>(dataDir: string, fn: (db: Db) => Promise<T>, engine: EmbeddedEngine = 'pglite'): Promise<T> {
+  const db = await openDatabase({ dataDir, poolSize: 1, embeddedDatabase: engine });
   try {
     return await fn(db);
   } finally {
@@ -73,6 +80,16 @@ async function chargeTask(db: Db, userId: string, n: number): Promise<void> {
   );
 }
 
+/** A migrated database with two users, their credits and three charged tasks each; resolves to its snapshot. */
+async function fill(db: Db): Promise<Record<string, string>> {
+  await migrate(db);
+  for (const [i, email] of ['ann@example.com', 'bob@example.com'].entries()) {
+    const user = await createUserWithCredits(db, email, 50);
+    for (let n = 0; n < 3; n++) await chargeTask(db, user, i * 10 + n);
+  }
+  return snapshot(db);
+}
+
 describe('npm run admin -- backup / restore (embedded database)', () => {
   let source: string;
   let file: string;
@@ -80,14 +97,7 @@ describe('npm run admin -- backup / restore (embedded database)', () => {
   it('round trip: a backup restored into an empty DATA_DIR keeps every row of every table', async () => {
     source = path.join(root, 'source');
     file = path.join(root, 'one.tar.gz');
-    const before = await withEmbedded(source, async (db) => {
-      await migrate(db);
-      for (const [i, email] of ['ann@example.com', 'bob@example.com'].entries()) {
-        const user = await createUserWithCredits(db, email, 50);
-        for (let n = 0; n < 3; n++) await chargeTask(db, user, i * 10 + n);
-      }
-      return snapshot(db);
-    });
+    const before = await withEmbedded(source, fill);
     expect(before['auth.users']).toMatch(/^2 /);
     expect(before['public.video_generation_task_definitions']).toMatch(/^6 /);
     expect(before['public.credit_ledger']).toMatch(/^8 /);
@@ -140,6 +150,45 @@ describe('npm run admin -- backup / restore (embedded database)', () => {
     const postgres = await run(TSX, ['src/admin.ts', 'backup', path.join(root, 'pg.tar.gz')], { env }).catch((e: { stderr: string }) => e);
     expect(postgres.stderr).toContain('pg_dump');
   }, 60_000);
+});
+
+// Independent of DATABASE_URL: run once, in the embedded run.
+describe.skipIf(process.env.DATABASE_URL || !(await embeddedPostgresRunsHere()))('backup / restore of the embedded PostgreSQL (EMBEDDED_DATABASE=postgres)', () => {
+  it('round trip: a cold copy of the cluster, restored into an empty DATA_DIR, keeps every row of every table', async () => {
+    const source = path.join(root, 'native-source');
+    const file = path.join(root, 'native.tar.gz');
+    const before = await withEmbedded(source, fill, 'postgres');
+    expect(before['public.credit_ledger']).toMatch(/^8 /);
+
+    const backup = await adminOn('postgres', source, 'backup', file);
+    expect(backup.code, backup.err).toBe(0);
+    expect((await stat(file)).mode & 0o077).toBe(0);
+
+    const copy = path.join(root, 'native-copy');
+    const restore = await adminOn('postgres', copy, 'restore', file);
+    expect(restore.code, restore.err).toBe(0);
+    expect(JSON.parse(restore.out)).toMatchObject({ restored: path.join(copy, 'postgres'), migrations: expect.any(Number) });
+    expect(await withEmbedded(copy, snapshot, 'postgres')).toEqual(before);
+
+    // Over a cluster: refused without --force; with it, the old cluster and its password are kept aside.
+    expect((await adminOn('postgres', copy, 'restore', file)).err).toContain('--force');
+    const forced = await adminOn('postgres', copy, 'restore', file, '--force');
+    expect(forced.code, forced.err).toBe(0);
+    expect((await readdir(JSON.parse(forced.out).previous)).sort()).toEqual(['postgres', 'postgres.json']);
+    expect(await withEmbedded(copy, snapshot, 'postgres')).toEqual(before);
+  }, 240_000);
+
+  it('refuses a backup of the other engine, changing nothing', async () => {
+    const pgliteDir = path.join(root, 'pglite-for-native');
+    await withEmbedded(pgliteDir, migrate);
+    const pgliteFile = path.join(root, 'pglite-for-native.tar.gz');
+    expect((await admin(pgliteDir, 'backup', pgliteFile)).code).toBe(0);
+    const target = path.join(root, 'native-empty');
+    const refused = await adminOn('postgres', target, 'restore', pgliteFile);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('is not a backup of this service\'s embedded database (postgres)');
+    expect(existsSync(path.join(target, 'postgres'))).toBe(false);
+  }, 120_000);
 });
 
 /**

@@ -7,9 +7,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { embeddedClusterDir } from '../src/db/embedded-postgres.js';
-import { locatePostgresBinaries } from '../src/db/embedded-postgres-binaries.js';
 import { isAlive, stopOrphanPostmaster } from '../src/db/embedded-postgres-process.js';
 import { openDatabase, type EmbeddedDatabaseLog } from '../src/db/open.js';
+import { embeddedPostgresRunsHere } from './helpers/embedded-postgres-reach.js';
 
 /**
  * The embedded PostgreSQL's lifecycle, as `npm start` and `npm run admin` live it: a PostgreSQL cluster made on first
@@ -51,16 +51,7 @@ async function killed(child: ChildProcess): Promise<void> {
   await exited;
 }
 
-/** Whether `nobody` (an "other" user) may walk down to `dir`: every folder on the way has o+x. */
-async function othersReach(dir: string): Promise<boolean> {
-  for (let d = dir; ; d = path.dirname(d)) {
-    if (((await stat(d)).mode & 0o001) === 0) return false;
-    if (d === path.dirname(d)) return true;
-  }
-}
-// As root the programs run as nobody, who cannot reach them in a checkout under a private folder (/root).
-const reachable = !isRoot || (await othersReach(path.dirname((await locatePostgresBinaries()).postgres)));
-if (!reachable) console.warn('SKIPPED: the embedded PostgreSQL programs are out of nobody\'s reach here (a checkout under a 0700 folder)');
+const reachable = await embeddedPostgresRunsHere();
 
 // Independent of DATABASE_URL: run once, in the embedded run.
 describe.skipIf(process.env.DATABASE_URL || !reachable)('the embedded PostgreSQL (EMBEDDED_DATABASE=postgres)', () => {

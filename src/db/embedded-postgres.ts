@@ -16,7 +16,7 @@ export function embeddedClusterDir(dataDir: string): string {
 }
 
 /** Its superuser's password and last port, owner-only, beside the cluster (the server never needs to read it). */
-const credentialsFile = (dataDir: string) => path.join(dataDir, 'postgres.json');
+export const credentialsFile = (dataDir: string) => path.join(dataDir, 'postgres.json');
 const credentialsSchema = z.object({ password: z.string().min(16), port: z.number().int().min(1).max(65_535).optional() });
 type Credentials = z.output<typeof credentialsSchema>;
 
