@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readFile, symlink } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdtemp, readdir, readFile, rename, rm, stat, symlink } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -53,9 +53,62 @@ async function linkLibraries(root: string): Promise<void> {
   }
 }
 
+/** Whether users other than the owner may walk down to `dir`: every folder on the way has o+x. */
+async function othersReach(dir: string): Promise<boolean> {
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    if (((await stat(d)).mode & 0o001) === 0) return false;
+    if (d === path.dirname(d)) return true;
+  }
+}
+
+/** A folder root owns and no one else may change: what may be run as the cluster's user. */
+async function isRootsAlone(dir: string): Promise<boolean> {
+  const info = await lstat(dir).catch(() => undefined);
+  return !!info && info.isDirectory() && info.uid === 0 && (info.mode & 0o022) === 0;
+}
+
+/**
+ * Every folder and file below `dir`, and `dir` itself (mkdtemp made it 0700), readable by others, runnable where its
+ * owner may run it, and writable by the owner alone.
+ */
+async function openForReading(dir: string): Promise<void> {
+  const entries = [dir, ...(await readdir(dir, { recursive: true })).map((name) => path.join(dir, name))];
+  for (const entry of entries) {
+    const info = await lstat(entry);
+    if (info.isSymbolicLink()) continue;
+    const runnable = info.isDirectory() || (info.mode & 0o100) !== 0;
+    await chmod(entry, (info.mode & 0o755 & ~0o022) | 0o444 | (runnable ? 0o111 : 0));
+  }
+}
+
+/**
+ * As root the programs run as `nobody` (embedded-postgres-process.ts), who cannot reach them in a checkout under a
+ * private folder (/root, mode 0700). They are then run from a copy in `cacheDir` (the system's temporary folder),
+ * one per version, made whole under another name and renamed into place, root's and closed to changes by others:
+ * a folder of that name that anyone else made, or could change, is removed and made again.
+ */
+export async function reachableCopy(native: string, cacheDir: string, version: string): Promise<string> {
+  if (process.getuid?.() !== 0 || (await othersReach(native))) return native;
+  const copy = path.join(cacheDir, `simplevideo-postgres-${version}`);
+  if ((await isRootsAlone(copy)) && existsSync(path.join(copy, 'bin', 'postgres'))) return copy;
+  await rm(copy, { recursive: true, force: true });
+  const staging = await mkdtemp(`${copy}.copying-`);
+  try {
+    await cp(native, staging, { recursive: true, verbatimSymlinks: true });
+    await openForReading(staging);
+    await rename(staging, copy);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    // Another start renamed its copy into place first: that one is as good.
+    if (!(await isRootsAlone(copy))) throw error;
+  }
+  return copy;
+}
+
 export async function locatePostgresBinaries(): Promise<PostgresBinaries> {
   const root = platformPackageRoot();
   await linkLibraries(root);
-  const bin = path.join(root, 'native', 'bin');
+  const { version } = z.object({ version: z.string() }).parse(JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')));
+  const bin = path.join(await reachableCopy(path.join(root, 'native'), os.tmpdir(), version), 'bin');
   return { initdb: path.join(bin, 'initdb'), postgres: path.join(bin, 'postgres') };
 }

@@ -55,12 +55,15 @@ export function followOutput(child: ChildProcess, onLine: (line: string) => void
   return () => tail.join('\n');
 }
 
-/** A program the cluster's user cannot run: as root, that is `nobody`, who needs a way through every folder above it. */
+/**
+ * A program the cluster's user cannot run: as root, that is `nobody`, who needs a way through every folder above it
+ * (where node_modules is out of its reach, the programs run from a copy in the temporary folder, which may be noexec).
+ */
 export function explainSpawnFailure(error: NodeJS.ErrnoException, program: string, user: ClusterUser | undefined): Error {
   if (!user || error.code !== 'EACCES') return error;
   return new Error(
     `The embedded PostgreSQL runs as uid ${user.uid} because this process is root, and that user cannot run ${program}: ` +
-      'every folder above node_modules must be open to others (o+x); or run SimpleVideo as a user other than root, or set DATABASE_URL',
+      'every folder above it must be open to others (o+x) and its file system allow programs; or run SimpleVideo as a user other than root, or set DATABASE_URL',
     { cause: error },
   );
 }
