@@ -40,7 +40,7 @@ const GRANT = 1_000_000;
 /** BENCH_LARGE=1: the load and sync runs on a database seeded with SCALE's rows (`--scale` compares with a small one). */
 const LARGE = process.env.BENCH_LARGE === '1';
 /** Without DATABASE_URL, the embedded database the server runs (as the server reads EMBEDDED_DATABASE). */
-const EMBEDDED: EmbeddedEngine = process.env.EMBEDDED_DATABASE === 'postgres' ? 'postgres' : 'pglite';
+const EMBEDDED: EmbeddedEngine = process.env.EMBEDDED_DATABASE === 'pglite' ? 'pglite' : 'postgres';
 
 const JWT_SECRET = randomBytes(32).toString('hex');
 const CRON_SECRET = randomBytes(16).toString('hex');

@@ -6,7 +6,7 @@ import { loadDotEnv } from './dot-env.js';
 import { prepareDataDir } from './data-dir.js';
 import { backupEmbeddedDatabase, POSTGRES_BACKUP_DOC, restoreEmbeddedDatabase } from './db/backup.js';
 import { prepareDatabase } from './db/prepare.js';
-import { openDatabase } from './db/open.js';
+import { embeddedEngineOf, openDatabase } from './db/open.js';
 import { setCreditBalance } from './db/queries/credits.js';
 import { insertSubscription } from './db/queries/subscriptions.js';
 import { findUserByEmail } from './db/queries/users.js';
@@ -88,7 +88,7 @@ async function runFileCommand(name: 'backup' | 'restore', args: string[]): Promi
   const warning = await prepareDataDir(config.DATA_DIR);
   if (warning) console.error(warning);
   const { file, force } = parsed.data;
-  const engine = config.EMBEDDED_DATABASE;
+  const engine = embeddedEngineOf(config.DATA_DIR, config.EMBEDDED_DATABASE);
   return name === 'backup' ? backupEmbeddedDatabase(config.DATA_DIR, file, engine) : restoreEmbeddedDatabase(config.DATA_DIR, file, { force, engine });
 }
 

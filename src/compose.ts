@@ -10,7 +10,7 @@ import { prepareDataDir } from './data-dir.js';
 import { prepareDatabase } from './db/prepare.js';
 import { createAccountGate } from './domain/account-gate.js';
 import { createLiveSessions, requireLiveSession } from './domain/live-sessions.js';
-import { openDatabase } from './db/open.js';
+import { embeddedEngineOf, openDatabase } from './db/open.js';
 import { createPgliteDatabaseApart } from './db/pglite-first-start.js';
 import type { Deps } from './deps.js';
 import { loadOrCreateDevSecret } from './dev-secret.js';
@@ -154,13 +154,14 @@ export async function createProviders(config: Config, logger: Logger): Promise<{
 export async function createDeps(config: Config, logger: Logger): Promise<Composition> {
   const dataDirWarning = await prepareDataDir(config.DATA_DIR);
   if (dataDirWarning) logger.warn(dataDirWarning);
-  if (!config.DATABASE_URL && config.EMBEDDED_DATABASE === 'pglite' && (await createPgliteDatabaseApart(config.DATA_DIR))) {
+  const embeddedDatabase = embeddedEngineOf(config.DATA_DIR, config.EMBEDDED_DATABASE);
+  if (!config.DATABASE_URL && embeddedDatabase === 'pglite' && (await createPgliteDatabaseApart(config.DATA_DIR))) {
     logger.info({ dataDir: config.DATA_DIR }, 'created the embedded database (first start)');
   }
   const db = await openDatabase({
     databaseUrl: config.DATABASE_URL,
     dataDir: config.DATA_DIR,
-    embeddedDatabase: config.EMBEDDED_DATABASE,
+    embeddedDatabase,
     log: logger,
     poolSize: config.DATABASE_POOL_SIZE,
     poolMode: config.DATABASE_POOL_MODE,

@@ -90,10 +90,11 @@ const variables = z.object({
   DATA_DIR: z.string().default('./data'),
   DATABASE_URL: optionalString,
   /**
-   * Without DATABASE_URL: `pglite`, PostgreSQL in WebAssembly in-process, in DATA_DIR/pgdata, or `postgres`, a
-   * PostgreSQL server the service starts from DATA_DIR/postgres (the programs come with npm install).
+   * Without DATABASE_URL: `postgres`, a PostgreSQL server the service starts from DATA_DIR/postgres (the programs come
+   * with npm install), or `pglite`, PostgreSQL in WebAssembly in-process, in DATA_DIR/pgdata. Unset: `postgres`, but a
+   * DATA_DIR that holds an earlier version's PGlite database and no cluster stays on PGlite (db/open.ts).
    */
-  EMBEDDED_DATABASE: z.enum(['postgres', 'pglite']).default('pglite'),
+  EMBEDDED_DATABASE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['postgres', 'pglite']).optional()),
   DATABASE_POOL_SIZE: int(20, 1),
   /** 'transaction' when DATABASE_URL is a transaction pooler; unset: detected for Supabase's (see poolModeOf). */
   DATABASE_POOL_MODE: z.preprocess((v) => (v === '' ? undefined : v), z.enum(['session', 'transaction']).optional()),

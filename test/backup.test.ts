@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmbeddedEngine } from '../src/db/backup.js';
+import type { EmbeddedEngine } from '../src/db/open.js';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
 import type { Db, Queryable } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
@@ -185,7 +185,7 @@ describe.skipIf(process.env.DATABASE_URL)('backup / restore of the embedded Post
     const target = path.join(root, 'native-empty');
     const refused = await adminOn('postgres', target, 'restore', pgliteFile);
     expect(refused.code).toBe(1);
-    expect(refused.err).toContain('is not a backup of this service\'s embedded database (postgres)');
+    expect(refused.err).toContain('is not a backup of this service\'s embedded database (postgres;');
     expect(existsSync(path.join(target, 'postgres'))).toBe(false);
   }, 120_000);
 });

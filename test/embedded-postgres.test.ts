@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config.js';
 import { embeddedClusterDir } from '../src/db/embedded-postgres.js';
 import { isAlive, stopOrphanPostmaster } from '../src/db/embedded-postgres-process.js';
-import { openDatabase, type EmbeddedDatabaseLog } from '../src/db/open.js';
+import { embeddedEngineOf, openDatabase, type EmbeddedDatabaseLog } from '../src/db/open.js';
 
 /**
  * The embedded PostgreSQL's lifecycle, as `npm start` and `npm run admin` live it: a PostgreSQL cluster made on first
@@ -130,14 +130,17 @@ describe.skipIf(process.env.DATABASE_URL)('the embedded PostgreSQL (EMBEDDED_DAT
     }
   }, 90_000);
 
-  it('refuses a DATA_DIR holding a PGlite database, and says how to keep it', async () => {
+  it('a DATA_DIR holding an earlier version’s PGlite database stays on PGlite; asked for PostgreSQL, it refuses and says how to keep it', async () => {
     const earlier = await mkdtemp(path.join(tmpdir(), 'sv-embedded-pglite-'));
     try {
       await mkdir(path.join(earlier, 'pgdata'));
       await writeFile(path.join(earlier, 'pgdata', 'PG_VERSION'), '18\n');
+      expect(embeddedEngineOf(earlier, undefined)).toBe('pglite');
+      expect(embeddedEngineOf(dataDir, undefined)).toBe('postgres');
+      expect(embeddedEngineOf(dataDir, 'pglite')).toBe('pglite');
       const opening = openDatabase({ dataDir: earlier, embeddedDatabase: 'postgres', poolSize: 1, log: quiet });
       await expect(opening).rejects.toBeInstanceOf(ConfigError);
-      await expect(opening).rejects.toThrow(/EMBEDDED_DATABASE=pglite/);
+      await expect(opening).rejects.toThrow(/unset EMBEDDED_DATABASE or set it to pglite/);
       expect(existsSync(path.join(earlier, 'postgres'))).toBe(false);
       expect(existsSync(path.join(earlier, 'simplevideo.lock'))).toBe(false);
     } finally {

@@ -4,13 +4,11 @@ import { restrictToOwner } from '../data-dir.js';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.js';
 import { backupEmbeddedPostgres, installEmbeddedPostgres, unpackEmbeddedPostgres } from './embedded-postgres-backup.js';
 import { embeddedClusterDir } from './embedded-postgres.js';
+import type { EmbeddedEngine } from './open.js';
 import { createPgliteDb } from './pglite.js';
 
 /** Where the how-to for a PostgreSQL database lives. */
 export const POSTGRES_BACKUP_DOC = 'docs/backups.md';
-
-/** EMBEDDED_DATABASE: PGlite's files in DATA_DIR/pgdata, or the native PostgreSQL cluster in DATA_DIR/postgres. */
-export type EmbeddedEngine = 'pglite' | 'postgres';
 
 async function isNonEmptyDir(dir: string): Promise<boolean> {
   return (await readdir(dir).catch(() => [])).length > 0;
@@ -99,7 +97,11 @@ export async function restoreEmbeddedDatabase(
       migrations = options.engine === 'postgres' ? await unpackEmbeddedPostgres(source, staging) : await unpackPglite(source, staging);
     } catch (error) {
       await rm(staging, { recursive: true, force: true });
-      throw new Error(`${source} is not a backup of this service's embedded database (${options.engine}): ${(error as Error).message}`, { cause: error });
+      throw new Error(
+        `${source} is not a backup of this service's embedded database (${options.engine}; one made on the other engine needs ` +
+          `EMBEDDED_DATABASE set to it): ${(error as Error).message}`,
+        { cause: error },
+      );
     }
     const previous = occupied ? `${live}.before-restore-${new Date().toISOString().replaceAll(':', '-')}` : undefined;
     if (options.engine === 'postgres') await installEmbeddedPostgres(staging, dataDir, previous);

@@ -8,6 +8,9 @@ import { embeddedClusterDir, startEmbeddedPostgres } from './embedded-postgres.j
 import { createPgliteDb } from './pglite.js';
 import { createPostgresDb, type PostgresOptions } from './postgres.js';
 
+/** EMBEDDED_DATABASE: the native PostgreSQL cluster in DATA_DIR/postgres, or PGlite's files in DATA_DIR/pgdata. */
+export type EmbeddedEngine = 'postgres' | 'pglite';
+
 /** What the embedded database tells: its first start, a server an earlier killed process left running, its log. */
 export interface EmbeddedDatabaseLog {
   info(facts: object, message: string): void;
@@ -18,8 +21,8 @@ export interface EmbeddedDatabaseLog {
 export interface OpenDatabaseOptions extends PostgresOptions {
   databaseUrl?: string;
   dataDir: string;
-  /** Without databaseUrl: PGlite in DATA_DIR/pgdata (the default), or PostgreSQL run from DATA_DIR/postgres. */
-  embeddedDatabase?: 'postgres' | 'pglite';
+  /** Without databaseUrl: PostgreSQL run from DATA_DIR/postgres, or PGlite in DATA_DIR/pgdata; unset: embeddedEngineOf. */
+  embeddedDatabase?: EmbeddedEngine | undefined;
   log?: EmbeddedDatabaseLog;
 }
 
@@ -30,18 +33,29 @@ export interface OpenDatabaseOptions extends PostgresOptions {
 const EMBEDDED_CONNECTION_HEADROOM = 10;
 
 /**
- * PostgreSQL when a URL is given. Else the embedded database, locked to this process (a second one is refused with
- * DataDirLockedError): by default PGlite in DATA_DIR/pgdata, its files left owner-only (restrictToOwner); with
- * `embeddedDatabase: 'postgres'`, a PostgreSQL server started from DATA_DIR/postgres (embedded-postgres.ts) and
- * reached through the same pool as any PostgreSQL. The returned database's `close` also stops the server and releases
- * the lock.
+ * The embedded database DATA_DIR runs when EMBEDDED_DATABASE does not say: PostgreSQL, unless DATA_DIR holds a PGlite
+ * database (the embedded default of earlier versions) and no PostgreSQL cluster, which goes on as it was.
+ */
+export function embeddedEngineOf(dataDir: string, configured: EmbeddedEngine | undefined): EmbeddedEngine {
+  return configured ?? (holdsPgliteOnly(dataDir) ? 'pglite' : 'postgres');
+}
+
+function holdsPgliteOnly(dataDir: string): boolean {
+  return existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION')) && !existsSync(path.join(embeddedClusterDir(dataDir), 'PG_VERSION'));
+}
+
+/**
+ * PostgreSQL when a URL is given. Else the embedded database (embeddedEngineOf), locked to this process (a second one
+ * is refused with DataDirLockedError): a PostgreSQL server started from DATA_DIR/postgres (embedded-postgres.ts) and
+ * reached through the same pool as any PostgreSQL, or PGlite in DATA_DIR/pgdata, its files left owner-only
+ * (restrictToOwner). The returned database's `close` also stops the server and releases the lock.
  */
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Db> {
-  const { databaseUrl, dataDir, embeddedDatabase = 'pglite', log, ...postgres } = options;
+  const { databaseUrl, dataDir, embeddedDatabase, log, ...postgres } = options;
   if (databaseUrl) return createPostgresDb(databaseUrl, postgres);
   const release = await lockDataDir(dataDir);
   try {
-    const db = embeddedDatabase === 'pglite' ? await openPglite(dataDir) : await openEmbeddedPostgres(dataDir, postgres, log);
+    const db = embeddedEngineOf(dataDir, embeddedDatabase) === 'pglite' ? await openPglite(dataDir) : await openEmbeddedPostgres(dataDir, postgres, log);
     return closingThen(db, release);
   } catch (error) {
     await release();
@@ -62,16 +76,12 @@ async function openPglite(dataDir: string): Promise<Db> {
   };
 }
 
-/**
- * A PGlite database made by an earlier version is not left behind unseen: with no PostgreSQL cluster yet, the start
- * stops and says how to keep it.
- */
+/** EMBEDDED_DATABASE=postgres beside a PGlite database: the start stops and says how to keep it. */
 function refusePgliteData(dataDir: string): void {
-  const pgdata = path.resolve(dataDir, 'pgdata');
-  if (!existsSync(path.join(pgdata, 'PG_VERSION')) || existsSync(path.join(embeddedClusterDir(dataDir), 'PG_VERSION'))) return;
+  if (!holdsPgliteOnly(dataDir)) return;
   throw new ConfigError(
-    `${pgdata} holds a PGlite database, the embedded database of earlier versions; the embedded database is now PostgreSQL, in ` +
-      `${path.resolve(embeddedClusterDir(dataDir))}. To go on with the PGlite database, set EMBEDDED_DATABASE=pglite. ` +
+    `${path.resolve(dataDir, 'pgdata')} holds a PGlite database, and EMBEDDED_DATABASE=postgres asks for a PostgreSQL cluster in ` +
+      `${path.resolve(embeddedClusterDir(dataDir))}. To go on with the PGlite database, unset EMBEDDED_DATABASE or set it to pglite. ` +
       'To start afresh on PostgreSQL instead, move that folder out of DATA_DIR (keep it: it is your data). ' +
       'Moving its rows into PostgreSQL is not automatic: see docs/performance.md, "The embedded default".',
   );

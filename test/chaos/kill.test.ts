@@ -4,9 +4,8 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createPgliteDb } from '../../src/db/pglite.js';
+import { openDatabase } from '../../src/db/open.js';
 import type { Db } from '../../src/db/db.js';
-import { createPostgresDb } from '../../src/db/postgres.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
 import { checkBooks } from './invariants.js';
 import { freePort, kill, outputOf, spawnTs, waitFor } from './processes.js';
@@ -67,10 +66,9 @@ async function startServer(port: number): Promise<ChildProcess> {
   return server;
 }
 
-/** Opens the database the server used, once it is down (PGlite is one process's). */
+/** Opens the database the server used, once it is down (the embedded one is one process's). */
 async function openBooks(): Promise<Db> {
-  if (testDb?.url) return createPostgresDb(testDb.url, { poolSize: 2 });
-  return createPgliteDb(path.join(dataDir, 'pgdata'));
+  return openDatabase({ databaseUrl: testDb?.url, dataDir, poolSize: 2 });
 }
 
 it('survives SIGKILL at random moments with tasks in flight: every task ends, nothing charged twice, no half-written file', async () => {

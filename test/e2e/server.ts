@@ -1,17 +1,13 @@
-import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
-import { inject } from 'vitest';
 import { createDeps } from '../../src/compose.js';
 import { loadConfig } from '../../src/config.js';
 import type { Deps } from '../../src/deps.js';
 import { buildApp } from '../../src/http/app.js';
 import { startScheduler } from '../../src/jobs/scheduler.js';
-import { createPgliteDb } from '../../src/db/pglite.js';
 import { createLogger } from '../../src/logger.js';
 import { PROJECT_ROOT } from '../../src/project-root.js';
 import { createTestDb, type TestDb } from '../helpers/db.js';
@@ -51,24 +47,6 @@ export async function buildWebApp(outDir: string): Promise<BundleSize> {
   return { files, raw: sum('raw'), gzip: sum('gzip') };
 }
 
-/**
- * PGlite lives under DATA_DIR/pgdata, where the server looks for it. Migrating a fresh PGlite costs ~10 s on a busy
- * machine, so the folder starts as a copy of the suite's migrated template (a plain tar of the data folder, see
- * test/global-setup.ts); the server still runs `migrate`, which then has nothing to do. Unpacking with tar takes
- * half a second; PGlite's own loader (the fallback) about five.
- */
-async function seedPglite(pgdata: string): Promise<void> {
-  const template = inject('pgliteTemplate');
-  await mkdir(pgdata, { recursive: true });
-  try {
-    await promisify(execFile)('tar', ['-xf', template, '-C', pgdata]);
-  } catch {
-    await rm(pgdata, { recursive: true, force: true });
-    const seed = await createPgliteDb(pgdata, { loadDataDir: new Blob([await readFile(template)]) });
-    await seed.close();
-  }
-}
-
 export interface E2eServer {
   url: string;
   deps: Deps;
@@ -78,17 +56,14 @@ export interface E2eServer {
 /**
  * The real server as `src/main.ts` composes it (config from the environment, createDeps with the in-process
  * provider simulator, the HTTP app serving the built web app, the scheduler), on a random loopback port.
- * PGlite in a temporary DATA_DIR, or a fresh database of its own when DATABASE_URL is set.
+ * The embedded database in a temporary DATA_DIR, or a fresh database of its own when DATABASE_URL is set.
  */
 export async function startE2eServer(webRoot: string, env: Record<string, string> = {}): Promise<E2eServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'sv-e2e-data-'));
   let testDb: TestDb | undefined;
-  if (process.env.DATABASE_URL) {
-    // A fresh, migrated database of its own; the server opens its own pool to it, as `npm start` would.
-    testDb = await createTestDb();
-  } else {
-    await seedPglite(path.join(dataDir, 'pgdata'));
-  }
+  // A fresh, migrated database of its own, which the server opens its own pool to; without DATABASE_URL the server
+  // makes the embedded default in DATA_DIR on its first start, as `npm start` does.
+  if (process.env.DATABASE_URL) testDb = await createTestDb();
   const config = loadConfig({
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
