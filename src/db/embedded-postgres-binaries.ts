@@ -54,7 +54,7 @@ async function linkLibraries(root: string): Promise<void> {
 }
 
 /** Whether users other than the owner may walk down to `dir`: every folder on the way has o+x. */
-async function othersReach(dir: string): Promise<boolean> {
+export async function othersReach(dir: string): Promise<boolean> {
   for (let d = path.resolve(dir); ; d = path.dirname(d)) {
     if (((await stat(d)).mode & 0o001) === 0) return false;
     if (d === path.dirname(d)) return true;
