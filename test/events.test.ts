@@ -146,6 +146,28 @@ describe('GET /api/user/events on a quiet stream', () => {
   });
 });
 
+describe('GET /api/user/events after sign-out', () => {
+  it('ends the stream by the next heartbeat once its session has ended', async () => {
+    const quiet = await createTestApp({ env: { SSE_HEARTBEAT_MS: '200' } });
+    try {
+      await quiet.app.listen({ port: 0, host: '127.0.0.1' });
+      const base = `http://127.0.0.1:${(quiet.app.server.address() as AddressInfo).port}`;
+      const user = await quiet.signUp();
+      const res = await fetch(`${base}/api/user/events`, { headers: user.auth });
+      const reader = res.body!.getReader();
+      expect(new TextDecoder().decode((await reader.read()).value)).toBe(': connected\n\n');
+      const logout = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: user.auth });
+      expect(logout.status).toBeLessThan(300);
+      let ended = false;
+      while (!ended) ended = (await reader.read()).done;
+      expect(ended).toBe(true);
+      expect((await fetch(`${base}/api/user/events`, { headers: user.auth })).status).toBe(401);
+    } finally {
+      await quiet.close();
+    }
+  });
+});
+
 describe('GET /api/user/events without LISTEN (a transaction pooler and no listen URL): polling', () => {
   let testDb: TestDb;
   let polled: Db;

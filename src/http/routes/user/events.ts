@@ -11,7 +11,8 @@ import { createStreamSlots } from './stream-slots.js';
 /**
  * `GET /api/user/events`: a server-sent events stream of the signed-in user's task changes. Each change is sent as
  * `event: task` with the task in the fetch-creation shape, read under the user's RLS scope; a comment line every
- * SSE_HEARTBEAT_MS (15 s) keeps proxies from closing an idle stream. Everything is released when the client goes away.
+ * SSE_HEARTBEAT_MS (15 s) keeps proxies from closing an idle stream, and the stream ends when its session does.
+ * Everything is released when the client goes away.
  * Each open stream holds a socket and a subscription, so a user may hold SSE_MAX_STREAMS_PER_USER and the process
  * SSE_MAX_STREAMS; beyond, 429.
  *
@@ -89,7 +90,17 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
         'x-request-id': request.id,
       });
       send(': connected\n\n');
-      const heartbeat = setInterval(() => send(': heartbeat\n\n'), deps.config.SSE_HEARTBEAT_MS);
+      // With each heartbeat the stream checks it may still be open: one whose session has ended since (signed out,
+      // password changed, account deleted) ends, as that session's next request would be refused.
+      const heartbeat = setInterval(() => {
+        send(': heartbeat\n\n');
+        session.admit(user).then(
+          (admitted) => {
+            if (!admitted) end();
+          },
+          (err: unknown) => request.log.warn({ err }, 'could not check the stream’s session'),
+        );
+      }, deps.config.SSE_HEARTBEAT_MS);
       heartbeat.unref();
       const cleanUp = () => {
         if (closed) return;
