@@ -77,7 +77,7 @@ async function openForReading(dir: string): Promise<void> {
     const info = await lstat(entry);
     if (info.isSymbolicLink()) continue;
     const runnable = info.isDirectory() || (info.mode & 0o100) !== 0;
-    await chmod(entry, (info.mode & 0o755 & ~0o022) | 0o444 | (runnable ? 0o111 : 0));
+    await chmod(entry, (info.mode & 0o755) | 0o444 | (runnable ? 0o111 : 0));
   }
 }
 
