@@ -20,8 +20,11 @@ const TSX = path.resolve('node_modules/.bin/tsx');
 const HOLDER = path.resolve('test/helpers/embedded-postgres-holder.ts');
 const NOBODY = { uid: 65_534, gid: 65_534 };
 const isRoot = process.getuid?.() === 0;
-/** The holder run as nobody is our own code: it needs the checkout within nobody's reach (not so under /root). */
-const checkoutReachable = await othersReach(process.cwd());
+/**
+ * The holder run as nobody is our own code on this Node: it needs the checkout and the Node binary within nobody's
+ * reach (not so under /root, nor for .ci/run's Node 24 in root's cache).
+ */
+const checkoutReachable = (await othersReach(process.cwd())) && (await othersReach(path.dirname(process.execPath)));
 
 const quiet: EmbeddedDatabaseLog = { info: () => undefined, warn: () => undefined, debug: () => undefined };
 const postmasterPid = async (dataDir: string) =>
@@ -44,6 +47,7 @@ function startHolder(dataDir: string, note: string, user?: typeof NOBODY): Promi
     child.stdout.on('data', onData);
     child.stderr.on('data', onData);
     child.once('exit', (code) => reject(new Error(`the holder exited (${code}): ${output}`)));
+    child.once('error', reject);
   });
 }
 
