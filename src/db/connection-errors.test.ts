@@ -23,6 +23,7 @@ describe('isConnectionFailure', () => {
     ['reset', socketError('ECONNRESET'), true],
     ['connection ended (immediate stop)', new Error('Connection terminated unexpectedly'), true],
     ['no connection in time', new Error('timeout exceeded when trying to connect'), true],
+    ['a connection attempt that took too long', new Error('timeout expired'), true],
     ['deadlock', serverError('40P01'), false],
     ['unique violation', serverError('23505'), false],
     ['insufficient credits (ours)', serverError('SV402'), false],

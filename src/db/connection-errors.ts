@@ -4,8 +4,8 @@ import { sqlState } from './queries/values.js';
 /** Node's socket errors on the way to, or on, a connection to PostgreSQL. */
 const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
 
-/** What node-postgres throws, without any code, when a connection ends or cannot be had in time. */
-const PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect)/;
+/** What node-postgres throws, without any code, when a connection ends, cannot be had in time, or takes too long to open. */
+const PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|timeout expired)/;
 
 /**
  * Whether the connection, not the statement, failed: the server is gone, shutting down, starting up or full, or the

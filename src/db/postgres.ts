@@ -50,11 +50,25 @@ export interface PostgresOptions {
 }
 
 /**
- * How long a request waits for a connection, new or from the pool, before it fails with 503: while PostgreSQL is
- * unreachable requests fail fast instead of piling up, and every fresh attempt connects again, so the pool recovers
- * by itself once the server is back.
+ * How long one attempt to connect may take before it fails with 503: while PostgreSQL is unreachable requests fail
+ * fast instead of piling up (refused at once, or after this when the host does not answer), and every fresh attempt
+ * connects again, so the pool recovers by itself once the server is back.
  */
 const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * How long a request may wait for a pooled connection while all are busy. Longer than a connection attempt: a burst
+ * of requests queued behind a full pool is load to serve, not an outage (a 5 s bound answered a burst of 500
+ * generations with 503s while PostgreSQL was up); still bounded, so an overloaded instance sheds load with 503.
+ */
+const ACQUIRE_TIMEOUT_MS = 30_000;
+
+/** A client whose own connection attempt is bounded by CONNECT_TIMEOUT_MS, whatever the pool's wait for a free one. */
+class BoundedConnectClient extends pg.Client {
+  constructor(config?: pg.ClientConfig) {
+    super({ ...config, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  }
+}
 
 /** A checked-out client emits 'error' when its connection drops, even mid-query; unheard, that would crash the process. */
 const ignoreError = () => undefined;
@@ -62,7 +76,7 @@ const ignoreError = () => undefined;
 /** A PostgreSQL database through a pg pool. */
 export function createPostgresDb(connectionString: string, options: PostgresOptions): Db {
   // keepAlive: a connection silently dropped by a NAT or proxy is noticed instead of hanging its next query.
-  const pool = new pg.Pool({ connectionString, max: options.poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+  const pool = new pg.Pool({ connectionString, max: options.poolSize, Client: BoundedConnectClient, connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS, keepAlive: true });
   // An idle client's error (e.g. the server restarted) must not crash the process; the pool replaces it.
   pool.on('error', ignoreError);
   const base = wrap(pool);

@@ -25,12 +25,12 @@ it('concurrent generation from many users with random balances: no balance below
     const product = t2v[Math.floor(Math.random() * t2v.length)]!;
     return t.app
       .inject({ method: 'POST', url: product.path, headers: user.auth, payload: { prompt: `chaos ${i}` } })
-      .then((res) => ({ user, product, status: res.statusCode }));
+      .then((res) => ({ user, product, status: res.statusCode, code: (res.json() as { code?: string }).code }));
   });
   const results = await Promise.all(requests);
   const accepted = results.filter((r) => r.status === 200);
   // Only acceptances and refusals for want of credits; anything else is named, with its route.
-  expect(results.filter((r) => r.status !== 200 && r.status !== 400).map((r) => `${r.status} ${r.product.path}`)).toEqual([]);
+  expect(results.filter((r) => r.status !== 200 && r.status !== 400).map((r) => `${r.status} ${r.code} ${r.product.path}`)).toEqual([]);
 
   const books = await checkBooks(t.deps.db);
   const debits = (await t.deps.db.query<{ n: number }>(`select count(*)::int as n from credit_ledger where reason = 'generation'`)).rows[0]!.n;
