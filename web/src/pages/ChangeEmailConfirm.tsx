@@ -28,10 +28,11 @@ export function ChangeEmailConfirm() {
     started.current = true;
     api
       .confirmEmailChange(token)
-      .then(({ user }) => {
-        setState({ done: user.email });
+      .then(async ({ user }) => {
         // Signed in here as that account: a new access token carries the new address (if not, the next refresh does).
-        if (session.user?.id === user.id) void showNewAddress().catch(() => undefined);
+        // Done is shown once it does: leaving the page earlier would cut the refresh short, and the old address stay.
+        if (session.user?.id === user.id) await showNewAddress().catch(() => undefined);
+        setState({ done: user.email });
       }, (err: unknown) => setState({ error: confirmError(err) }));
   }, [token, session.status]);
 
