@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProduct, type Product } from '../src/domain/catalog.js';
-import { createGenerationTask, type GenerationDeps } from '../src/domain/generation/create-task.js';
+import { createGenerationTask, submitGraceMs, type GenerationDeps } from '../src/domain/generation/create-task.js';
 import { inspectImage } from '../src/domain/image.js';
 import { runSyncOnce } from '../src/jobs/passes.js';
-import type { VideoProvider } from '../src/providers/video-provider.js';
+import { ProviderError, type VideoProvider } from '../src/providers/video-provider.js';
 import { generationDeps } from '../src/http/routes/generation/generation-deps.js';
 import { createTestApp, type TestApp, type TestUser } from './helpers/app.js';
 import { pngOf } from './helpers/images.js';
@@ -104,5 +104,28 @@ describe('a task left pending without an external id', () => {
     }
     expect(await statusOf(t.deps.db, taskId)).toMatchObject({ status: 'failed', refunded: true, error_message: expect.stringMatching(/did not accept/) });
     expect(await ledgerRows(t.deps.db, taskId, 'refund')).toEqual([product.credits]);
+  });
+});
+
+describe('the creating request’s own provider call', () => {
+  it('is given up at its deadline, inside the grace the sync pass leaves it, and the task refunded', async () => {
+    const product = findProduct('kling-t2v-5s')!;
+    const user = await t.signUp();
+    let given: AbortSignal | undefined;
+    // A provider that never answers: only the request's deadline ends the call (as the adapters' fetch would).
+    const hanging: VideoProvider = {
+      ...t.deps.providers.kling!,
+      submit: (_request, signal) => {
+        given = signal;
+        return new Promise((_, reject) => signal?.addEventListener('abort', () => reject(new ProviderError('transient', 'No reply in time'))));
+      },
+    };
+    const deps: GenerationDeps = { ...generationDeps(t.deps, t.deps.logger), providers: { ...t.deps.providers, kling: hanging }, submitDeadlineMs: 300 };
+    expect(submitGraceMs(deps)).toBeGreaterThan(deps.submitDeadlineMs);
+
+    const task = await createGenerationTask(deps, user, product, { prompt: 'Never answered', negativePrompt: '', cfg: 0.5, aspectRatio: '16:9' });
+    expect(given?.aborted).toBe(true);
+    expect(task).toMatchObject({ status: 'failed', refunded: true, errorMessage: expect.stringMatching(/No reply in time/) });
+    expect(await balanceOf(t.deps.db, user.id)).toBe(100);
   });
 });

@@ -1,4 +1,4 @@
-import { errors } from '../errors.js';
+import { AppError, errors } from '../errors.js';
 import { sqlState } from './queries/values.js';
 
 /** Node's socket errors on the way to, or on, a connection to PostgreSQL. */
@@ -26,4 +26,9 @@ export function isConnectionFailure(error: unknown): boolean {
 /** Rethrows a connection failure as the API's 503 database_unavailable (the cause kept for the log), anything else as it is. */
 export function translateConnectionFailure(error: unknown): never {
   throw isConnectionFailure(error) ? errors.databaseUnavailable(error) : error;
+}
+
+/** Whether a statement failed as translateConnectionFailure reports it: its fate unknown, its commit possible. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof AppError && error.code === 'database_unavailable';
 }

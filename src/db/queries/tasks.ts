@@ -76,6 +76,38 @@ export async function markSubmitted(db: Queryable, input: { taskId: number; exte
   return rowCount > 0;
 }
 
+/** What became of the task a request recorded without hearing back (see claimLostSubmission). */
+export type LostSubmission =
+  /** Committed and untouched: it is the caller's to submit, its grace renewed. */
+  | { kind: 'claimed'; taskId: number; clientTaskId: string }
+  /** Committed, and submitted, settled, or the sync pass's already. */
+  | { kind: 'elsewhere' }
+  /** Not committed (or not yet visible). */
+  | { kind: 'absent' };
+
+/**
+ * Takes back the task recorded by a request whose statement lost its connection, found by the request's callback
+ * token: it is the caller's to submit, with its grace renewed, while the sync pass has not touched it (its grace
+ * running, never leased or attempted) and it was neither submitted nor settled.
+ */
+export async function claimLostSubmission(db: Queryable, input: { callbackToken: string; graceMs: number }): Promise<LostSubmission> {
+  const { rows } = await db.query<{ task_id: number | string; client_task_id: string | null }>(
+    `with found as (select id, task_id from video_generation_task_statuses where callback_token = $1),
+          claimed as (
+            update video_generation_task_statuses s
+               set next_attempt_at = now() + make_interval(secs => $2::double precision / 1000)
+              from found
+             where s.id = found.id and s.status = 'pending' and s.external_task_id is null
+               and s.locked_by is null and s.sync_attempts = 0 and s.next_attempt_at > now()
+            returning s.client_task_id)
+     select found.task_id, (select client_task_id from claimed) as client_task_id from found`,
+    [input.callbackToken, input.graceMs],
+  );
+  const row = rows[0];
+  if (!row) return { kind: 'absent' };
+  return row.client_task_id ? { kind: 'claimed', taskId: Number(row.task_id), clientTaskId: row.client_task_id } : { kind: 'elsewhere' };
+}
+
 export interface TaskSubmission {
   taskId: number;
   statusId: number;

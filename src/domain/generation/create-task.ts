@@ -1,19 +1,20 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Log } from '../../log.js';
 import type { Clock } from '../../clock.js';
+import { isDatabaseUnavailable } from '../../db/connection-errors.js';
 import type { Db, Queryable } from '../../db/db.js';
-import { failAndRefundTask } from '../../db/queries/refunds.js';
-import { createChargedTask, findTaskSubmission, markSubmitted, type ChargedTask, type TaskSubmission } from '../../db/queries/tasks.js';
+import { createChargedTask, findTaskSubmission, type ChargedTask, type TaskSubmission } from '../../db/queries/tasks.js';
 import { asService, asServiceStatements } from '../../db/scope.js';
 import { AppError, errors } from '../../errors.js';
 import { providerEndpoint, type ProviderBaseUrls } from '../../providers/endpoints.js';
-import { ProviderError, type VideoProviders } from '../../providers/video-provider.js';
+import type { VideoProviders } from '../../providers/video-provider.js';
 import type { ObjectStorage } from '../../storage/object-storage.js';
 import type { Product } from '../catalog.js';
-import { isOperatorProblem, OPERATOR_PROBLEM_REASON } from '../provider-failure.js';
 import { TASK_TYPE_OF_KIND } from '../sync/task-ref.js';
 import { hashGenerationRequest, type GenerationInput } from './request.js';
-import { providerFor, submitToProvider } from './submit.js';
+import { settleLostCommit } from './settle-lost-commit.js';
+import { providerFor, submitRecordedTask } from './submit.js';
+import { removeUploads, storeUploads, type StoredUploads } from './uploads.js';
 
 export interface GenerationDeps {
   db: Db;
@@ -27,10 +28,20 @@ export interface GenerationDeps {
   firstPollDelayMs: number;
   /** The providers' configured base URLs, for the endpoint each task records. */
   providerBaseUrls: ProviderBaseUrls;
+  /** How long a request's provider call may take in all, after which it is given up (and the task refunded). */
+  submitDeadlineMs: number;
 }
 
-/** How long the sync pass leaves a fresh pending task to the request that is submitting it. */
-export const SUBMIT_GRACE_MS = 60_000;
+/** What a request needs, past its provider call's deadline, to record the outcome. */
+const SUBMIT_MARGIN_MS = 10_000;
+
+/**
+ * How long the sync pass leaves a fresh pending task to the request submitting it: the request's provider call is
+ * over by then, so the pass never submits a task its request still might.
+ */
+export function submitGraceMs(deps: Pick<GenerationDeps, 'submitDeadlineMs'>): number {
+  return deps.submitDeadlineMs + SUBMIT_MARGIN_MS;
+}
 
 export type CreatedTask = TaskSubmission;
 
@@ -42,7 +53,9 @@ const LANGUAGE_OF_KIND = { t2v: 'en', i2v: 'zh' } as const;
  *    Idempotency-Key, inserts the task, charges it at the catalog's price (never below zero) and inserts its pending
  *    status; it commits before any provider I/O;
  * 2. the provider is called once; if it refuses or cannot be reached, the task fails and is refunded exactly once.
- * A process that dies between 1 and 2 leaves a pending task without external id, which the sync pass recovers.
+ * A process that dies between 1 and 2 leaves a pending task without external id, which the sync pass recovers once its
+ * grace is over; a statement whose connection broke may have committed all the same, and is settled in the background
+ * (settle-lost-commit.ts).
  * A replayed Idempotency-Key returns the first request's task without a second charge. A product whose provider is
  * switched off is refused (503) before anything is stored or charged.
  */
@@ -55,22 +68,23 @@ export async function createGenerationTask(
 ): Promise<CreatedTask> {
   providerFor(deps.providers, product.provider);
   const requestHash = hashGenerationRequest(product.id, input);
-  const { imageKey, endImageKey } = await storeUploads(deps, input);
+  const uploads = await storeUploads(deps, input);
   const callbackToken = randomBytes(24).toString('base64url');
 
   let outcome: ChargedTask;
   try {
     outcome = await asServiceStatements(deps.db, (q) =>
-      recordChargedTask(q, user.id, product, input, { imageKey, endImageKey, callbackToken, idempotencyKey, requestHash, baseUrls: deps.providerBaseUrls }),
+      recordChargedTask(q, user.id, product, input, { ...uploads, callbackToken, idempotencyKey, requestHash, graceMs: submitGraceMs(deps), baseUrls: deps.providerBaseUrls }),
     );
   } catch (error) {
-    // A refused request stores nothing.
-    await removeUploads(deps, [imageKey, endImageKey]);
+    // The statement may have committed without a word back: settled in the background. A refusal stored nothing.
+    if (isDatabaseUnavailable(error)) settleLostCommit(deps, { product, input, callbackToken, uploads, graceMs: submitGraceMs(deps) });
+    else await removeUploads(deps, uploads);
     throw error;
   }
 
   if (outcome.kind === 'replay') {
-    await removeUploads(deps, [imageKey, endImageKey]);
+    await removeUploads(deps, uploads);
     if (outcome.requestHash !== requestHash) throw errors.idempotencyMismatch();
     if (outcome.taskId === null) throw errors.idempotencyInProgress();
     const first = await readSubmission(deps.db, outcome.taskId);
@@ -80,18 +94,9 @@ export async function createGenerationTask(
   }
 
   const { taskId, statusId, clientTaskId } = outcome;
-  try {
-    const { externalTaskId } = await submitToProvider(deps, { product, input, clientTaskId, callbackToken });
-    const nextPollAt = new Date(deps.clock.now().getTime() + deps.firstPollDelayMs);
-    const recorded = await asServiceStatements(deps.db, (q) => markSubmitted(q, { taskId, externalTaskId, nextPollAt }));
-    // Otherwise a provider callback got there first: read what it recorded.
-    if (recorded) return { taskId, statusId, userId: user.id, status: 'pending', externalTaskId, errorMessage: null, refunded: false };
-  } catch (error) {
-    if (!(error instanceof ProviderError)) throw error;
-    const log = isOperatorProblem(error) ? deps.logger.error : deps.logger.warn;
-    log.call(deps.logger, { taskId, provider: product.provider, kind: error.kind, err: error }, 'provider refused task; refunding');
-    await asService(deps.db, (tx) => failAndRefundTask(tx, taskId, providerFailureMessage(error)));
-  }
+  const externalTaskId = await submitRecordedTask(deps, { taskId, product, input, clientTaskId, callbackToken });
+  if (externalTaskId) return { taskId, statusId, userId: user.id, status: 'pending', externalTaskId, errorMessage: null, refunded: false };
+  // The task failed (and was refunded), or a provider callback got there first: read what was recorded.
   return readSubmission(deps.db, taskId);
 }
 
@@ -104,10 +109,7 @@ async function recordChargedTask(
   userId: string,
   product: Product,
   input: GenerationInput,
-  request: {
-    imageKey: string | null; endImageKey: string | null; callbackToken: string; idempotencyKey: string | undefined; requestHash: string;
-    baseUrls: ProviderBaseUrls;
-  },
+  request: StoredUploads & { callbackToken: string; idempotencyKey: string | undefined; requestHash: string; graceMs: number; baseUrls: ProviderBaseUrls },
 ): Promise<ChargedTask> {
   const outcome = await createChargedTask(q, {
     userId,
@@ -127,7 +129,7 @@ async function recordChargedTask(
     additionalParams: { duration: `${product.durationSeconds}s`, api_endpoint: providerEndpoint(request.baseUrls, product) },
     provider: product.provider,
     callbackToken: request.callbackToken,
-    submitGraceMs: SUBMIT_GRACE_MS,
+    submitGraceMs: request.graceMs,
     idempotency: request.idempotencyKey ? { key: request.idempotencyKey, requestHash: request.requestHash } : null,
   });
   if (outcome.kind === 'insufficient') {
@@ -140,40 +142,6 @@ async function readSubmission(db: Db, taskId: number): Promise<CreatedTask> {
   const submission = await asService(db, (tx) => findTaskSubmission(tx, taskId));
   if (!submission) throw errors.taskNotFound();
   return submission;
-}
-
-/** Stores the start image and the end frame, where given; if the second cannot be stored, neither stays. */
-async function storeUploads(
-  deps: Pick<GenerationDeps, 'storage' | 'logger'>,
-  input: GenerationInput,
-): Promise<{ imageKey: string | null; endImageKey: string | null }> {
-  const imageKey = input.image ? await storeImage(deps.storage, input.image) : null;
-  try {
-    return { imageKey, endImageKey: input.endImage ? await storeImage(deps.storage, input.endImage) : null };
-  } catch (error) {
-    await removeUploads(deps, [imageKey]);
-    throw error;
-  }
-}
-
-async function removeUploads(deps: Pick<GenerationDeps, 'storage' | 'logger'>, keys: ReadonlyArray<string | null>): Promise<void> {
-  for (const key of keys) {
-    if (key) await deps.storage.delete(key).catch((e: unknown) => deps.logger.warn({ err: e, key }, 'could not remove refused upload'));
-  }
-}
-
-async function storeImage(storage: ObjectStorage, image: NonNullable<GenerationInput['image']>): Promise<string> {
-  const extension = image.info.contentType === 'image/png' ? 'png' : 'jpg';
-  // Never served by URL (only archived results are); no owner in the name all the same.
-  const key = `uploads/${randomUUID()}.${extension}`;
-  await storage.put(key, image.bytes, { contentType: image.info.contentType });
-  return key;
-}
-
-function providerFailureMessage(error: ProviderError): string {
-  if (error.kind === 'rejected') return `Provider refused the task: ${error.message}`;
-  if (isOperatorProblem(error)) return OPERATOR_PROBLEM_REASON;
-  return `Provider unavailable: ${error.message}`;
 }
 
 /** The API error for a task that failed at submission (its credits are back by then). */

@@ -15,5 +15,7 @@ export function generationDeps(deps: Deps, logger: FastifyBaseLogger): Generatio
     publicUrl: deps.config.PUBLIC_URL,
     firstPollDelayMs: Math.min(FIRST_POLL_DELAY_MS, deps.config.SYNC_INTERVAL_MS),
     providerBaseUrls: { ai302: deps.config.AI302_BASE_URL, kling: deps.config.KLING_BASE_URL },
+    // Kling's create may be sent twice: a refused token is signed again and the call repeated once.
+    submitDeadlineMs: 2 * deps.config.PROVIDER_TIMEOUT_MS,
   };
 }
