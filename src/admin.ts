@@ -6,6 +6,7 @@ import { loadDotEnv } from './dot-env.js';
 import { prepareDataDir } from './data-dir.js';
 import { backupEmbeddedDatabase, POSTGRES_BACKUP_DOC, restoreEmbeddedDatabase } from './db/backup.js';
 import { prepareDatabase } from './db/prepare.js';
+import { movePgliteToPostgres } from './db/move-to-postgres.js';
 import { embeddedEngineOf, openDatabase } from './db/open.js';
 import { setCreditBalance } from './db/queries/credits.js';
 import { insertSubscription } from './db/queries/subscriptions.js';
@@ -19,7 +20,8 @@ const USAGE = `Usage: npm run admin -- <command> [options]
   grant-credits --email E --credits N [--level admin]
   set-subscription --email E --plan P --status S --credits-per-period N --days D [--manual-renewal]
   backup <file>              the embedded database, with the server stopped (PostgreSQL: see ${POSTGRES_BACKUP_DOC})
-  restore <file> [--force]   into DATA_DIR, with the server stopped; --force replaces a database already there`;
+  restore <file> [--force]   into DATA_DIR, with the server stopped; --force replaces a database already there
+  move-to-postgres           the PGlite database in DATA_DIR into the embedded PostgreSQL, with the server stopped`;
 
 type Run = (db: Db, signupCredits: number) => Promise<unknown>;
 
@@ -92,10 +94,19 @@ async function runFileCommand(name: 'backup' | 'restore', args: string[]): Promi
   return name === 'backup' ? backupEmbeddedDatabase(config.DATA_DIR, file, engine) : restoreEmbeddedDatabase(config.DATA_DIR, file, { force, engine });
 }
 
+/** The PGlite database of earlier versions into the embedded PostgreSQL (db/move-to-postgres.ts). */
+async function moveToPostgres(args: string[]): Promise<unknown> {
+  if (args.length > 0) throw new Error(USAGE);
+  loadDotEnv();
+  const config = loadConfig();
+  if (config.DATABASE_URL) throw new Error('DATABASE_URL is set: move-to-postgres moves the embedded PGlite database of DATA_DIR, and uses no DATABASE_URL');
+  return movePgliteToPostgres(config.DATA_DIR);
+}
+
 async function main(argv: string[]): Promise<void> {
   const [name, ...rest] = argv;
-  if (name === 'backup' || name === 'restore') {
-    console.log(JSON.stringify(await runFileCommand(name, rest), null, 2));
+  if (name === 'backup' || name === 'restore' || name === 'move-to-postgres') {
+    console.log(JSON.stringify(name === 'move-to-postgres' ? await moveToPostgres(rest) : await runFileCommand(name, rest), null, 2));
     return;
   }
   const parseOptions = name ? commands[name] : undefined;

@@ -10,7 +10,7 @@ import type { EmbeddedEngine } from '../src/db/open.js';
 import { lockDataDir } from '../src/db/data-dir-lock.js';
 import type { Db, Queryable } from '../src/db/db.js';
 import { migrate } from '../src/db/migrate.js';
-import { openDatabase } from '../src/db/open.js';
+import { embeddedEngineOf, openDatabase } from '../src/db/open.js';
 import { createPostgresDb } from '../src/db/postgres.js';
 import { createChargedTask } from '../src/db/queries/tasks.js';
 import { setCreditBalance } from '../src/db/queries/credits.js';
@@ -31,7 +31,8 @@ function admin(dataDir: string, ...args: string[]) {
   return adminOn('pglite', dataDir, ...args);
 }
 
-function adminOn(engine: EmbeddedEngine, dataDir: string, ...args: string[]) {
+/** `engine` '': EMBEDDED_DATABASE unset, as an operator who never set it runs it. */
+function adminOn(engine: EmbeddedEngine | '', dataDir: string, ...args: string[]) {
   const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'silent', DATABASE_URL: '', EMBEDDED_DATABASE: engine };
   return run(TSX, ['src/admin.ts', ...args], { env }).then(
     ({ stdout }) => ({ code: 0, out: stdout, err: '' }),
@@ -188,6 +189,54 @@ describe.skipIf(process.env.DATABASE_URL)('backup / restore of the embedded Post
     expect(refused.err).toContain('is not a backup of this service\'s embedded database (postgres;');
     expect(existsSync(path.join(target, 'postgres'))).toBe(false);
   }, 120_000);
+});
+
+describe.skipIf(process.env.DATABASE_URL)('npm run admin -- move-to-postgres (PGlite of earlier versions into the embedded PostgreSQL)', () => {
+  it('moves every row of every table, and the next start runs PostgreSQL with new ids after the moved ones', async () => {
+    const dataDir = path.join(root, 'to-move');
+    const before = await withEmbedded(dataDir, fill);
+
+    const moved = await adminOn('', dataDir, 'move-to-postgres');
+    expect(moved.code, moved.err).toBe(0);
+    const report = JSON.parse(moved.out) as { rows: Record<string, number>; cluster: string; kept: string };
+    expect(report).toMatchObject({ cluster: path.join(dataDir, 'postgres'), rows: { 'auth.users': 2, 'public.credit_ledger': 8 } });
+    expect(existsSync(path.join(report.kept, 'PG_VERSION'))).toBe(true);
+    expect(existsSync(path.join(dataDir, 'pgdata'))).toBe(false);
+    expect(embeddedEngineOf(dataDir, undefined)).toBe('postgres');
+
+    const after = await withEmbedded(dataDir, async (db) => {
+      const rows = await snapshot(db);
+      const user = (await db.query<{ user_id: string }>(`select user_id from user_credits limit 1`)).rows[0]!.user_id;
+      await chargeTask(db, user, 99);
+      const ids = (await db.query<{ id: number }>(`select id from video_generation_task_definitions order by id`)).rows.map((r) => Number(r.id));
+      return { rows, ids };
+    }, 'postgres');
+    expect(after.rows).toEqual(before);
+    expect(after.ids).toEqual([1, 2, 3, 4, 5, 6, 7]);
+  }, 240_000);
+
+  it('refuses without a PGlite database, beside a PostgreSQL cluster, and while the server runs, changing nothing', async () => {
+    const empty = path.join(root, 'move-empty');
+    expect((await adminOn('', empty, 'move-to-postgres')).err).toContain('There is no PGlite database');
+
+    const both = path.join(root, 'move-both');
+    await withEmbedded(both, migrate, 'postgres');
+    await withEmbedded(both, migrate, 'pglite');
+    expect((await adminOn('', both, 'move-to-postgres')).err).toContain('holds a PostgreSQL cluster already');
+
+    const running = path.join(root, 'move-running');
+    await withEmbedded(running, migrate);
+    const release = await lockDataDir(running);
+    try {
+      const refused = await adminOn('', running, 'move-to-postgres');
+      expect(refused.code).toBe(1);
+      expect(refused.err).toContain('stop the server');
+    } finally {
+      await release();
+    }
+    expect((await readdir(running)).filter((name) => name.startsWith('postgres'))).toEqual([]);
+    expect(existsSync(path.join(running, 'pgdata', 'PG_VERSION'))).toBe(true);
+  }, 180_000);
 });
 
 /**

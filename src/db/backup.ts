@@ -15,10 +15,10 @@ async function isNonEmptyDir(dir: string): Promise<boolean> {
 }
 
 /**
- * Takes DATA_DIR for the whole of `work`. A backup or restore beside a running server would copy files it is
+ * Takes DATA_DIR for the whole of `work`. A backup, restore or move beside a running server would copy files it is
  * changing, or change files under it: refused with what to do instead.
  */
-async function withDataDirLocked<T>(dataDir: string, what: 'back up' | 'restore', work: () => Promise<T>): Promise<T> {
+export async function withDataDirLocked<T>(dataDir: string, what: 'back up' | 'restore' | 'move', work: () => Promise<T>): Promise<T> {
   let release: () => Promise<void>;
   try {
     release = await lockDataDir(dataDir);

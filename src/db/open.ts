@@ -83,7 +83,7 @@ function refusePgliteData(dataDir: string): void {
     `${path.resolve(dataDir, 'pgdata')} holds a PGlite database, and EMBEDDED_DATABASE=postgres asks for a PostgreSQL cluster in ` +
       `${path.resolve(embeddedClusterDir(dataDir))}. To go on with the PGlite database, unset EMBEDDED_DATABASE or set it to pglite. ` +
       'To start afresh on PostgreSQL instead, move that folder out of DATA_DIR (keep it: it is your data). ' +
-      'Moving its rows into PostgreSQL is not automatic: see docs/performance.md, "The embedded default".',
+      'To move its rows into PostgreSQL, stop here and run `npm run admin -- move-to-postgres` (docs/backups.md).',
   );
 }
 
