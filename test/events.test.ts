@@ -5,7 +5,8 @@ import type { Db } from '../src/db/db.js';
 import { createPostgresDb } from '../src/db/postgres.js';
 import { findProduct } from '../src/domain/catalog.js';
 import { pollTaskChanges } from '../src/domain/events/task-change-poller.js';
-import type { TaskChange } from '../src/domain/events/task-events.js';
+import { TASK_CHANGES_CHANNEL, type TaskChange } from '../src/domain/events/task-events.js';
+import { errors } from '../src/errors.js';
 import { runSyncOnce } from '../src/jobs/passes.js';
 import { createTestApp, type TestApp } from './helpers/app.js';
 import { createTestDb, TEST_DATABASE, type TestDb } from './helpers/db.js';
@@ -119,6 +120,115 @@ describe('GET /api/user/events', () => {
   });
 });
 
+/** Reads a stream's raw text until `until` holds or the stream ends; resolves the text and whether it ended. */
+async function readText(body: ReadableStream<Uint8Array>, until: (text: string) => boolean): Promise<{ text: string; ended: boolean }> {
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!until(text)) {
+    const { value, done } = await reader.read();
+    if (done) return { text, ended: true };
+    text += decoder.decode(value, { stream: true });
+  }
+  reader.releaseLock();
+  return { text, ended: false };
+}
+
+const CURSOR = /^id: (\d+:\d+:[\d,]*)$/m;
+
+describe('GET /api/user/events: what a stream that breaks early, or falls behind, still delivers', () => {
+  /** Reads of one creation (the stream's reads of a changed task) fail while `failing`, or wait while `gate` is set. */
+  const reads = { failing: 0, gate: undefined as Promise<void> | undefined };
+  let testDb: TestDb;
+  let r: TestApp;
+  let base: string;
+
+  beforeAll(async () => {
+    testDb = await createTestDb();
+    const db = testDb.db;
+    const faulty: Db = Object.assign(Object.create(db) as Db, {
+      async queryInTransaction(sql: string, params: readonly unknown[], options: Parameters<Db['queryInTransaction']>[2]) {
+        if (sql.includes('where d.id = $1 and d.user_id = $2')) {
+          if (reads.failing > 0) {
+            reads.failing -= 1;
+            throw errors.databaseUnavailable(new Error('Connection terminated unexpectedly'));
+          }
+          await reads.gate;
+        }
+        return db.queryInTransaction(sql, params, options);
+      },
+    });
+    r = await createTestApp({ testDb: { ...testDb, db: faulty } });
+    await r.app.listen({ port: 0, host: '127.0.0.1' });
+    base = `http://127.0.0.1:${(r.app.server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await r?.close();
+    await testDb?.drop();
+  });
+
+  it('gives its cursor before any task event, so a client that loses it early still resumes from it', async () => {
+    const user = await r.signUp();
+    const first = new AbortController();
+    const res = await fetch(`${base}/api/user/events`, { headers: user.auth, signal: first.signal });
+    const { text } = await readText(res.body!, (all) => CURSOR.test(all));
+    first.abort();
+    expect(text).not.toContain('event:');
+
+    // While no stream is open, a task is made: the resumed stream sends it.
+    const taskId = await createTask(r, findProduct('ai302-t2v-5s')!, user);
+    const resumed = new AbortController();
+    const again = await fetch(`${base}/api/user/events`, { headers: { ...user.auth, 'last-event-id': CURSOR.exec(text)![1]! }, signal: resumed.signal });
+    const replayed = await readEvents(again.body!, (all) => all.length > 0);
+    resumed.abort();
+    expect(replayed[0]!.data).toMatchObject({ id: taskId });
+  });
+
+  it('ends when it cannot read a change, and the client resuming with Last-Event-ID gets that change', async () => {
+    const user = await r.signUp();
+    const res = await fetch(`${base}/api/user/events`, { headers: user.auth });
+    const { text } = await readText(res.body!, (all) => CURSOR.test(all));
+    reads.failing = 1;
+    const taskId = await createTask(r, findProduct('ai302-t2v-5s')!, user);
+    const rest = await readText(res.body!, () => false);
+    expect(rest).toEqual({ text: expect.not.stringContaining('event: task'), ended: true });
+
+    const resumed = new AbortController();
+    const again = await fetch(`${base}/api/user/events`, { headers: { ...user.auth, 'last-event-id': CURSOR.exec(text)![1]! }, signal: resumed.signal });
+    const replayed = await readEvents(again.body!, (all) => all.length > 0);
+    resumed.abort();
+    expect(replayed[0]!.data).toMatchObject({ id: taskId, status: 'pending' });
+  });
+
+  it('sends a task that changed again while waiting its turn once, in its latest state', async () => {
+    const user = await r.signUp();
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/user/events`, { headers: user.auth, signal: controller.signal });
+    await readText(res.body!, (all) => CURSOR.test(all));
+    let open!: () => void;
+    reads.gate = new Promise<void>((resolve) => (open = resolve));
+    const announced: number[] = [];
+    const unlisten = await r.deps.db.listen(TASK_CHANGES_CHANNEL, (payload) => announced.push(Number((JSON.parse(payload) as { taskId: number }).taskId)));
+    try {
+      // Created, touched twice, then completed: each change announced while the first read waits.
+      const taskId = await createTask(r, findProduct('ai302-t2v-5s')!, user);
+      for (let i = 0; i < 2; i++) await r.deps.db.query('update video_generation_task_statuses set error_message = error_message where task_id = $1', [taskId]);
+      r.clock.advance(6_000);
+      await runSyncOnce(r.deps);
+      await vi.waitFor(() => expect(announced.filter((id) => id === taskId).length).toBeGreaterThanOrEqual(4), { timeout: 10_000, interval: 50 });
+      reads.gate = undefined;
+      open();
+      const events = await readEvents(res.body!, (all) => all.some((e) => (e.data as { status: string }).status === 'completed'));
+      controller.abort();
+      // The read that waited, then one for all the changes announced meanwhile.
+      expect(events.length).toBeLessThanOrEqual(2);
+      expect(events.at(-1)!.data).toMatchObject({ id: taskId, status: 'completed' });
+    } finally {
+      await unlisten();
+    }
+  });
+});
+
 describe('GET /api/user/events on a quiet stream', () => {
   it('sends a heartbeat comment every SSE_HEARTBEAT_MS, so proxies keep an idle stream open', async () => {
     const quiet = await createTestApp({ env: { SSE_HEARTBEAT_MS: '200' } });
@@ -155,7 +265,7 @@ describe('GET /api/user/events after sign-out', () => {
       const user = await quiet.signUp();
       const res = await fetch(`${base}/api/user/events`, { headers: user.auth });
       const reader = res.body!.getReader();
-      expect(new TextDecoder().decode((await reader.read()).value)).toBe(': connected\n\n');
+      expect(new TextDecoder().decode((await reader.read()).value).startsWith(': connected\n\n')).toBe(true);
       const logout = await fetch(`${base}/api/auth/logout`, { method: 'POST', headers: user.auth });
       expect(logout.status).toBeLessThan(300);
       let ended = false;

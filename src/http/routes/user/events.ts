@@ -16,9 +16,11 @@ import { createStreamSlots } from './stream-slots.js';
  * Each open stream holds a socket and a subscription, so a user may hold SSE_MAX_STREAMS_PER_USER and the process
  * SSE_MAX_STREAMS; beyond, 429.
  *
- * Resuming: each event's `id` is a database snapshot taken once the stream listens. A client that reconnects with
- * `Last-Event-ID` (EventSource does so by itself; streams end when an instance shuts down) first gets every task
- * of theirs changed since that snapshot, in its current state, so no change falls between two streams.
+ * Resuming: each event's `id` is a database snapshot taken once the stream listens, also sent on its own (an `id:`
+ * line without data, which sets EventSource's last event id and dispatches nothing) as soon as it is taken. A client
+ * that reconnects with `Last-Event-ID` (EventSource does so by itself; streams end when an instance shuts down, or
+ * when a change cannot be read) first gets every task of theirs changed since that snapshot, in its current state,
+ * so no change falls between two streams.
  */
 export function registerUserEvents(app: App, deps: Deps, session: SessionOptions): void {
   const hub = createTaskEventHub(deps.db, deps.logger, { pollMs: deps.config.EVENTS_POLL_MS });
@@ -44,7 +46,17 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
       const release = slots.claim(user.id);
       const raw = reply.raw;
       let closed = false;
-      let queue = Promise.resolve();
+      // Jobs run one at a time, in order (the client sees changes in the order they were announced), once the stream
+      // is open. One that fails ends the stream: its client comes back with Last-Event-ID and is sent what this
+      // stream could not send.
+      let opened!: () => void;
+      let queue = new Promise<void>((resolve) => (opened = resolve));
+      const enqueue = (job: () => Promise<void>) => {
+        queue = queue.then(job).catch((err: unknown) => {
+          request.log.warn({ err }, 'could not send a task event; ending the stream');
+          end();
+        });
+      };
       // The id events carry, which a stream resumed with it replays from: this stream's snapshot once taken and
       // its replay sent; until then, the id this stream resumed from.
       let cursor = resumeFrom ?? '';
@@ -56,28 +68,31 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
         const task = await readAsUser(deps.db, user, (q) => findCreation(q, user.id, taskId));
         if (task) send(`id: ${cursor}\nevent: task\ndata: ${JSON.stringify(task)}\n\n`);
       };
-      // One job at a time, in order: the client sees changes in the order they were announced.
-      const enqueue = (job: () => Promise<void>) => {
-        queue = queue.then(job).catch((err: unknown) => request.log.warn({ err }, 'could not send a task event'));
+      // A task announced again before its turn is read once, in its latest state: a stream that falls behind
+      // catches up by tasks, not by changes.
+      const waiting = new Set<number>();
+      const announce = (taskId: number) => {
+        if (waiting.has(taskId)) return;
+        waiting.add(taskId);
+        enqueue(async () => {
+          waiting.delete(taskId);
+          await sendTask(taskId);
+        });
       };
-      const subscribed = hub.subscribe(user.id, (change) => enqueue(() => sendTask(change.taskId)));
-      // Queued first, run once listening: a snapshot taken now misses nothing, as every change it cannot see is
-      // announced to this stream. A stream that cannot take one ends, and its client comes back with Last-Event-ID.
+      // First in line, run once listening: a snapshot taken then misses nothing, as every change it cannot see is
+      // announced to this stream.
       enqueue(async () => {
-        await subscribed;
-        try {
-          const snapshot = await readAsUser(deps.db, user, (q) => currentTaskSnapshot(q));
-          if (resumeFrom) {
-            const changed = await asService(deps.db, (q) => findUserTasksChangedSince(q, user.id, resumeFrom));
-            for (const taskId of changed) await sendTask(taskId);
-          }
-          cursor = snapshot;
-        } catch (err) {
-          end();
-          throw err;
+        const snapshot = await readAsUser(deps.db, user, (q) => currentTaskSnapshot(q));
+        if (resumeFrom) {
+          const changed = await asService(deps.db, (q) => findUserTasksChangedSince(q, user.id, resumeFrom));
+          for (const taskId of changed) await sendTask(taskId);
         }
+        cursor = snapshot;
+        // The cursor alone: an id without data dispatches no event, yet a client that loses this stream before any
+        // task event comes back with it.
+        send(`id: ${cursor}\n\n`);
       });
-      const unsubscribe = await subscribed.catch((err: unknown) => {
+      const unsubscribe = await hub.subscribe(user.id, (change) => announce(change.taskId)).catch((err: unknown) => {
         release();
         throw err;
       });
@@ -117,6 +132,7 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
       open.add(end);
       request.raw.socket.once('close', cleanUp);
       raw.once('close', cleanUp);
+      opened();
     },
   });
 }
