@@ -106,6 +106,26 @@ describe('GET /api/user/events', () => {
     expect(events[0]!.data).toMatchObject({ id: taskId });
   });
 
+  it.skipIf(TEST_DATABASE !== 'postgres')('ends when its LISTEN connection comes back after a drop; the resume sends what went unannounced', async () => {
+    const user = await t.signUp();
+    const res = await fetch(`${base}/api/user/events`, { headers: user.auth });
+    const { text } = await readText(res.body!, (all) => CURSOR.test(all));
+    const { rows } = await t.deps.db.query<{ pid: number }>(
+      `select pid from pg_stat_activity where datname = current_database() and query = 'listen "task_changes"' and pid <> pg_backend_pid()`,
+    );
+    expect(rows).toHaveLength(1);
+    await t.deps.db.query('select pg_terminate_backend($1)', [rows[0]!.pid]);
+    // Made while the connection may be down: its notification may be lost.
+    const taskId = await createTask(t, findProduct('ai302-t2v-5s')!, user);
+    expect(await readText(res.body!, () => false)).toMatchObject({ ended: true });
+
+    const resumed = new AbortController();
+    const again = await fetch(`${base}/api/user/events`, { headers: { ...user.auth, 'last-event-id': CURSOR.exec(text)![1]! }, signal: resumed.signal });
+    const replayed = await readEvents(again.body!, (all) => all.length > 0);
+    resumed.abort();
+    expect(replayed[0]!.data).toMatchObject({ id: taskId });
+  });
+
   it.skipIf(TEST_DATABASE !== 'postgres')('delivers a change made by another instance (LISTEN/NOTIFY across connections)', async () => {
     const user = await t.signUp();
     const controller = new AbortController();

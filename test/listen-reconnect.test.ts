@@ -28,18 +28,21 @@ async function listenerPid(): Promise<number | undefined> {
 }
 
 describe.skipIf(TEST_DATABASE !== 'postgres')('LISTEN on a listen URL', () => {
-  it('reconnects when its connection is killed, and keeps delivering', async () => {
+  it('reconnects when its connection is killed, says so (what was notified meanwhile is lost), and keeps delivering', async () => {
     const got: string[] = [];
-    const unlisten = await db!.listen('task_changes', (payload) => got.push(payload));
+    let resumed = 0;
+    const unlisten = await db!.listen('task_changes', (payload) => got.push(payload), () => (resumed += 1));
     try {
       await db!.query(`select pg_notify('task_changes', 'before')`);
       await vi.waitFor(() => expect(got).toEqual(['before']), { timeout: 10_000, interval: 50 });
 
       const first = await listenerPid();
       expect(first).toBeDefined();
+      expect(resumed).toBe(0);
       await db!.query('select pg_terminate_backend($1)', [first]);
       await vi.waitFor(async () => expect(await listenerPid()).toSatisfy((pid) => pid !== undefined && pid !== first), { timeout: 10_000, interval: 50 });
       expect(errors.length).toBeGreaterThan(0);
+      await vi.waitFor(() => expect(resumed).toBe(1), { timeout: 10_000, interval: 50 });
 
       await db!.query(`select pg_notify('task_changes', 'after')`);
       await vi.waitFor(() => expect(got).toEqual(['before', 'after']), { timeout: 10_000, interval: 50 });

@@ -41,8 +41,9 @@ export interface Db extends Queryable {
   /**
    * Subscribes to a NOTIFY channel. Resolves to an unsubscribe function.
    * PostgreSQL: on a dedicated connection outside the pool (to the listen URL, if one is set) that reconnects when it
-   * drops. On PGlite notifications only reach the same process, which is all PGlite serves.
+   * drops; `onResumed` is called once it listens again, as what was notified in between is lost. On PGlite
+   * notifications only reach the same process, which is all PGlite serves, and none is ever lost.
    */
-  listen(channel: string, onMessage: (payload: string) => void): Promise<() => Promise<void>>;
+  listen(channel: string, onMessage: (payload: string) => void, onResumed?: () => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

@@ -3,6 +3,8 @@ import pg from 'pg';
 export interface ListenerOptions {
   /** Told of every lost connection and failed reconnect; the listener keeps trying. */
   onError?: (error: unknown) => void;
+  /** Told once listening again after a lost connection: whatever was notified meanwhile did not arrive. */
+  onResumed?: () => void;
   /** First wait before reconnecting; doubles after each failure up to maxDelayMs. */
   minDelayMs?: number;
   maxDelayMs?: number;
@@ -12,7 +14,7 @@ export interface ListenerOptions {
  * LISTEN on one dedicated connection of its own, outside any pool (a transaction pooler would drop LISTEN between
  * transactions). When the connection drops it reconnects with exponential backoff, for as long as it is not
  * stopped; the first connection must succeed, so a wrong URL fails the caller at once. Notifications sent while
- * disconnected are lost, as PostgreSQL keeps none for an absent listener.
+ * disconnected are lost, as PostgreSQL keeps none for an absent listener: onResumed says when that may have happened.
  */
 export async function listenWithReconnect(
   connectionString: string,
@@ -20,11 +22,13 @@ export async function listenWithReconnect(
   onMessage: (payload: string) => void,
   options: ListenerOptions = {},
 ): Promise<() => Promise<void>> {
-  const { onError = () => undefined, minDelayMs = 100, maxDelayMs = 10_000 } = options;
+  const { onError = () => undefined, onResumed = () => undefined, minDelayMs = 100, maxDelayMs = 10_000 } = options;
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   let delay = minDelayMs;
+  /** Whether a connection has listened before: the next one resumes after a gap. */
+  let listenedBefore = false;
 
   async function connect(): Promise<void> {
     // keepAlive: an idle connection that a NAT or proxy silently dropped is noticed, and replaced.
@@ -50,6 +54,8 @@ export async function listenWithReconnect(
     }
     client = next;
     delay = minDelayMs;
+    if (listenedBefore) onResumed();
+    listenedBefore = true;
   }
 
   function reconnectLater(): void {

@@ -120,10 +120,10 @@ export function createPostgresDb(connectionString: string, options: PostgresOpti
       const result = Array.isArray(results) ? results[results.length - 1]! : results;
       return { rows: result.rows as Row[], rowCount: result.rowCount ?? 0 };
     },
-    async listen(channel, onMessage) {
+    async listen(channel, onMessage, onResumed) {
       if (!listenUrl && options.poolMode === 'transaction') throw new Error('LISTEN needs a session: behind a transaction pooler, set a listen URL');
       // A connection of its own, outside the pool, that reconnects when PostgreSQL restarts.
-      return listenWithReconnect(listenUrl ?? connectionString, channel, onMessage, { onError: onListenError });
+      return listenWithReconnect(listenUrl ?? connectionString, channel, onMessage, { onError: onListenError, onResumed });
     },
     close: () => pool.end(),
   };

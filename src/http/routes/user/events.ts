@@ -3,7 +3,7 @@ import { currentTaskSnapshot } from '../../../db/queries/task-changes.js';
 import { findUserTasksChangedSince, snapshotSchema } from '../../../db/queries/user-task-changes.js';
 import { asService, readAsUser } from '../../../db/scope.js';
 import type { Deps } from '../../../deps.js';
-import { createTaskEventHub } from '../../../domain/events/task-events.js';
+import { createTaskEventHub, type TaskChange } from '../../../domain/events/task-events.js';
 import { currentUser, requireUser, type SessionOptions } from '../../session.js';
 import { errorBody, type App } from '../../types.js';
 import { createStreamSlots } from './stream-slots.js';
@@ -92,7 +92,9 @@ export function registerUserEvents(app: App, deps: Deps, session: SessionOptions
         // task event comes back with it.
         send(`id: ${cursor}\n\n`);
       });
-      const unsubscribe = await hub.subscribe(user.id, (change) => announce(change.taskId)).catch((err: unknown) => {
+      // After a gap in the announcements the stream ends: its client's resume sends what went unannounced.
+      const listener = { onChange: (change: TaskChange) => announce(change.taskId), onGap: () => enqueue(async () => end()) };
+      const unsubscribe = await hub.subscribe(user.id, listener).catch((err: unknown) => {
         release();
         throw err;
       });
