@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { setCreditBalance } from '../../src/db/queries/credits.js';
 import { pngOf } from '../helpers/images.js';
 import { CHROMIUM_PATH, DESKTOP, HAS_CHROMIUM, launchChromium, PHONE, screenshot } from './browser.js';
@@ -387,6 +387,47 @@ describe.skipIf(SKIP)('web app end to end (headless Chromium)', () => {
       await contextB.close();
     }
   });
+
+  it('shows a task as it is, though it finished after its list was read and before the live stream listened', async () => {
+    const contextD = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });
+    try {
+      const page = await contextD.newPage();
+      watchErrors(page);
+      await signUp(page, `dora-${Date.now()}@example.com`);
+      const taskId = await page.evaluate(async () => {
+        const res = await fetch('/api/kling/5s', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: 'A kite over the dunes' }) });
+        return String(((await res.json()) as { taskId: number }).taskId);
+      });
+      // The list is read at once (the task still running) and handed over later; the stream listens only later.
+      let handList!: () => void;
+      const listHeld = new Promise<void>((resolve) => (handList = resolve));
+      await page.route('**/api/user/fetch-creation**', async (route) => {
+        const response = await route.fetch();
+        await listHeld;
+        await route.fulfill({ response });
+      });
+      let openStream!: () => void;
+      const streamHeld = new Promise<void>((resolve) => (openStream = resolve));
+      await page.route('**/api/user/events', async (route) => {
+        await streamHeld;
+        await route.continue();
+      });
+      const listRead = page.waitForRequest('**/api/user/fetch-creation**');
+      await page.goto('/videos');
+      await listRead;
+      await vi.waitFor(async () => {
+        const { rows } = await server.deps.db.query<{ status: string }>('select status from video_generation_task_statuses where task_id = $1', [taskId]);
+        expect(rows[0]?.status).toBe('completed');
+      }, { timeout: LIFECYCLE_TIMEOUT, interval: 200 });
+      const listening = page.waitForResponse('**/api/user/events');
+      openStream();
+      await listening;
+      handList();
+      await card(page, taskId).and(page.locator('[data-status="completed"]')).waitFor({ timeout: UI_TIMEOUT });
+    } finally {
+      await contextD.close();
+    }
+  }, LIFECYCLE_TIMEOUT + 30_000);
 
   it('resets a forgotten password from the mailed link, and signs in with it', async () => {
     const contextC = await browser.newContext({ baseURL: server.url, viewport: DESKTOP });

@@ -2,7 +2,7 @@ import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { api, ApiError, type Creation } from '../api';
 import { CreationCard } from '../components/CreationCard';
 import { Link } from '../components/Link';
-import { isUnfinished, useLiveTasks } from '../liveTasks';
+import { isUnfinished, readAgain, useLiveTasks } from '../liveTasks';
 import { errorMessage } from '../messages';
 import { useSession } from '../session';
 
@@ -12,10 +12,23 @@ function byNewest(a: Creation, b: Creation): number {
   return b.id - a.id;
 }
 
-/** Replace the item with the same id, or add it, keeping newest first. */
+/** How far a task has gone: it never goes back. */
+const PROGRESS: Record<Creation['status'], number> = { pending: 0, processing: 1, completed: 2, failed: 2 };
+
+/**
+ * Whether `incoming` is an older state than `current`: a page read before a live update can arrive after it, and
+ * must not take the card back (the task would then show as running with no update left to come).
+ */
+function isOlder(incoming: Creation, current: Creation): boolean {
+  const step = PROGRESS[incoming.status] - PROGRESS[current.status];
+  return step < 0 || (step === 0 && Date.parse(incoming.updated_at) < Date.parse(current.updated_at));
+}
+
+/** Replace the item with the same id (unless with an older state), or add it, keeping newest first. */
 function upsert(list: Creation[], c: Creation): Creation[] {
   const i = list.findIndex((x) => x.id === c.id);
   if (i >= 0) {
+    if (isOlder(c, list[i]!)) return list;
     const next = list.slice();
     next[i] = c;
     return next;
@@ -38,22 +51,6 @@ export function Videos() {
   const extrasRef = useRef<Creation[]>([]);
   extrasRef.current = extras;
 
-  const loadPage = useCallback(async (before: number | null) => {
-    const page = await api.creations(PAGE, before);
-    setCreations((list) => page.creations.reduce(upsert, list));
-    setExtras((list) => list.filter((x) => !page.creations.some((c) => c.id === x.id)));
-    setNextBefore(page.next_before);
-  }, []);
-
-  useEffect(() => {
-    Promise.all([
-      loadPage(null),
-      api.favorites().then((f) => setFavorites(new Set(f.favorites.map((x) => Number(x.task_id))))),
-    ])
-      .catch((err: unknown) => setError(errorMessage(err)))
-      .finally(() => setLoaded(true));
-  }, [loadPage]);
-
   const onUpdate = useCallback(
     (c: Creation) => {
       const prev = listRef.current.find((x) => x.id === c.id);
@@ -66,6 +63,26 @@ export function Videos() {
     [session.refreshBalance],
   );
   useLiveTasks(() => listRef.current.filter(isUnfinished), onUpdate);
+  const onUpdateRef = useRef(onUpdate);
+  onUpdateRef.current = onUpdate;
+
+  const loadPage = useCallback(async (before: number | null) => {
+    const page = await api.creations(PAGE, before);
+    setCreations((list) => page.creations.reduce(upsert, list));
+    setExtras((list) => list.filter((x) => !page.creations.some((c) => c.id === x.id)));
+    setNextBefore(page.next_before);
+    // What the page says is already past: a running task may have changed before the stream listened.
+    void readAgain(page.creations.filter(isUnfinished), (c) => onUpdateRef.current(c));
+  }, []);
+
+  useEffect(() => {
+    Promise.all([
+      loadPage(null),
+      api.favorites().then((f) => setFavorites(new Set(f.favorites.map((x) => Number(x.task_id))))),
+    ])
+      .catch((err: unknown) => setError(errorMessage(err)))
+      .finally(() => setLoaded(true));
+  }, [loadPage]);
 
   // In the favorites view, fetch favorites that are not on a loaded page.
   useEffect(() => {
