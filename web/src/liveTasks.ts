@@ -9,7 +9,14 @@ export function isUnfinished(c: Creation): boolean {
 
 /** Reads `tasks` again and pushes what each is now to `onUpdate` (a task that cannot be read is left as it is). */
 export function readAgain(tasks: Creation[], onUpdate: (c: Creation) => void): Promise<void> {
-  return Promise.all(tasks.map((c) => api.task(c.id).then(onUpdate, () => undefined))).then(() => undefined);
+  return Promise.all(
+    tasks.map((c) =>
+      api
+        .task(c.id)
+        .then(onUpdate)
+        .catch(() => undefined),
+    ),
+  ).then(() => undefined);
 }
 
 /**
