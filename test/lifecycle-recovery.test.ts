@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findProduct, type Product } from '../src/domain/catalog.js';
-import { createGenerationTask, submitGraceMs, type GenerationDeps } from '../src/domain/generation/create-task.js';
+import { createGenerationTask, type GenerationDeps } from '../src/domain/generation/create-task.js';
+import { submitGraceMs } from '../src/domain/generation/submit.js';
 import { inspectImage } from '../src/domain/image.js';
 import { runSyncOnce } from '../src/jobs/passes.js';
 import { ProviderError, type VideoProvider } from '../src/providers/video-provider.js';

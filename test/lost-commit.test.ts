@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Db } from '../src/db/db.js';
 import { findProduct } from '../src/domain/catalog.js';
-import { createGenerationTask, submitGraceMs, type GenerationDeps } from '../src/domain/generation/create-task.js';
+import { createGenerationTask, type GenerationDeps } from '../src/domain/generation/create-task.js';
+import { submitGraceMs } from '../src/domain/generation/submit.js';
 import type { GenerationInput } from '../src/domain/generation/request.js';
 import { inspectImage } from '../src/domain/image.js';
 import { errors } from '../src/errors.js';

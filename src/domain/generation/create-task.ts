@@ -13,7 +13,7 @@ import type { Product } from '../catalog.js';
 import { TASK_TYPE_OF_KIND } from '../sync/task-ref.js';
 import { hashGenerationRequest, type GenerationInput } from './request.js';
 import { settleLostCommit } from './settle-lost-commit.js';
-import { providerFor, submitRecordedTask } from './submit.js';
+import { providerFor, submitGraceMs, submitRecordedTask } from './submit.js';
 import { removeUploads, storeUploads, type StoredUploads } from './uploads.js';
 
 export interface GenerationDeps {
@@ -30,17 +30,6 @@ export interface GenerationDeps {
   providerBaseUrls: ProviderBaseUrls;
   /** How long a request's provider call may take in all, after which it is given up (and the task refunded). */
   submitDeadlineMs: number;
-}
-
-/** What a request needs, past its provider call's deadline, to record the outcome. */
-const SUBMIT_MARGIN_MS = 10_000;
-
-/**
- * How long the sync pass leaves a fresh pending task to the request submitting it: the request's provider call is
- * over by then, so the pass never submits a task its request still might.
- */
-export function submitGraceMs(deps: Pick<GenerationDeps, 'submitDeadlineMs'>): number {
-  return deps.submitDeadlineMs + SUBMIT_MARGIN_MS;
 }
 
 export type CreatedTask = TaskSubmission;
@@ -78,7 +67,7 @@ export async function createGenerationTask(
     );
   } catch (error) {
     // The statement may have committed without a word back: settled in the background. A refusal stored nothing.
-    if (isDatabaseUnavailable(error)) settleLostCommit(deps, { product, input, callbackToken, uploads, graceMs: submitGraceMs(deps) });
+    if (isDatabaseUnavailable(error)) settleLostCommit(deps, { product, input, callbackToken, uploads });
     else await removeUploads(deps, uploads);
     throw error;
   }

@@ -5,7 +5,7 @@ import { asService } from '../../db/scope.js';
 import type { Product } from '../catalog.js';
 import type { GenerationDeps } from './create-task.js';
 import type { GenerationInput } from './request.js';
-import { submitRecordedTask } from './submit.js';
+import { submitGraceMs, submitRecordedTask } from './submit.js';
 import { removeUploads, type StoredUploads } from './uploads.js';
 
 /** A generation request whose recording statement lost its connection: it may or may not have committed. */
@@ -14,8 +14,6 @@ export interface LostCommit {
   input: GenerationInput;
   callbackToken: string;
   uploads: StoredUploads;
-  /** The grace the sync pass leaves a fresh task to its request. */
-  graceMs: number;
 }
 
 /** Checks for the task, every second while the database is away, then at growing intervals once it answers. */
@@ -36,7 +34,7 @@ export function settleLostCommit(deps: GenerationDeps, lost: LostCommit): void {
 }
 
 async function settle(deps: GenerationDeps, lost: LostCommit): Promise<void> {
-  const giveUpAt = Date.now() + lost.graceMs;
+  const giveUpAt = Date.now() + submitGraceMs(deps);
   let wait = CHECK_EVERY_MS;
   let absent = 0;
   while (Date.now() < giveUpAt) {
@@ -58,7 +56,7 @@ async function settle(deps: GenerationDeps, lost: LostCommit): Promise<void> {
 
 async function findLostTask(deps: GenerationDeps, lost: LostCommit): Promise<LostSubmission | 'unreachable'> {
   try {
-    return await asService(deps.db, (tx) => claimLostSubmission(tx, { callbackToken: lost.callbackToken, graceMs: lost.graceMs }));
+    return await asService(deps.db, (tx) => claimLostSubmission(tx, { callbackToken: lost.callbackToken, graceMs: submitGraceMs(deps) }));
   } catch (error) {
     if (isDatabaseUnavailable(error)) return 'unreachable';
     throw error;

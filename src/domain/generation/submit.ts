@@ -49,6 +49,17 @@ export async function submitToProvider(
   }, signal);
 }
 
+/** What a request needs, past its provider call's deadline, to record the outcome. */
+const SUBMIT_MARGIN_MS = 10_000;
+
+/**
+ * How long the sync pass leaves a fresh pending task to the request submitting it: the request's provider call is
+ * over by then, so the pass never submits a task its request still might.
+ */
+export function submitGraceMs(deps: Pick<GenerationDeps, 'submitDeadlineMs'>): number {
+  return deps.submitDeadlineMs + SUBMIT_MARGIN_MS;
+}
+
 /**
  * Submits a task its request has recorded and charged, and records the outcome: the provider's id, or, when the
  * provider refuses or cannot be reached, the task failed and refunded exactly once. The call is given up at
